@@ -1,0 +1,2 @@
+# The channel doors (Telegram webhook, website forms) live here; each only
+# translates its protocol into an ``autoreg.inbound`` and hands it over.
