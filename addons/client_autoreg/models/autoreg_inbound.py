@@ -1,7 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """The intake corridor shared by every channel.
 
-A channel ("door") only translates its protocol into ``_register()``:
+A channel ("door") only translates its protocol into ``_intake()``:
 the raw payload is stored first, under an idempotency key, then the message
 goes through the same steps whatever its origin: resolve the sender to a
 contact, register the request, run the team's "registered" action.
@@ -111,7 +111,7 @@ class AutoregInbound(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _register(self, channel, key, values):
+    def _intake(self, channel, key, values):
         """Receive a message and process it if it is new.
 
         This is the single entry point of every channel. It must be called

@@ -1,0 +1,38 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.tests import TransactionCase
+
+
+class AutoregCase(TransactionCase):
+    """A company in India with an intake team and channels of each policy."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, mail_notrack=True))
+        cls.company = cls.env.company
+        cls.company.country_id = cls.env.ref("base.in")
+        cls.Inbound = cls.env["autoreg.inbound"]
+        cls.Partner = cls.env["res.partner"]
+        cls.Ticket = cls.env["helpdesk.ticket"]
+        cls.team = cls.env["helpdesk.ticket.team"].create(
+            {"name": "Intake Test Team", "company_id": cls.company.id}
+        )
+        cls.web = cls._make_channel("Test web form", "create", "new")
+        cls.chat = cls._make_channel("Test chat", "create", "open_ticket")
+        cls.mail = cls._make_channel("Test mailbox", "review", "new")
+
+    @classmethod
+    def _make_channel(cls, name, partner_policy, thread_policy):
+        return cls.env["helpdesk.ticket.channel"].create(
+            {
+                "name": name,
+                "company_id": cls.company.id,
+                "autoreg_partner_policy": partner_policy,
+                "autoreg_thread_policy": thread_policy,
+                "autoreg_team_id": cls.team.id,
+            }
+        )
+
+    def register(self, channel, key, **values):
+        values.setdefault("payload", f'{{"key": "{key}"}}')
+        return self.Inbound._intake(channel, key, values)

@@ -1,0 +1,114 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from .common import AutoregCase
+
+
+class TestContactResolution(AutoregCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.asha = cls.env["res.partner"].create(
+            {
+                "name": "Asha Rao",
+                "email": "Asha Rao <asha.rao@example.in>",
+                "phone": "098450 12345",
+                "country_id": cls.env.ref("base.in").id,
+            }
+        )
+        cls.elena = cls.env["res.partner"].create(
+            {
+                "name": "Elena Ruiz",
+                "phone": "+34 622 11 22 33",
+                "country_id": cls.env.ref("base.es").id,
+            }
+        )
+
+    def test_email_matches_whatever_its_case_and_display_name(self):
+        for index, email in enumerate(
+            ["ASHA.RAO@example.in", '"A. Rao" <asha.rao@EXAMPLE.IN>']
+        ):
+            inbound = self.register(self.web, f"mail-{index}", sender_email=email)
+            self.assertEqual(inbound.partner_id, self.asha, email)
+            self.assertEqual(inbound.state, "done")
+
+    def test_indian_number_matches_in_local_and_international_forms(self):
+        for index, phone in enumerate(
+            ["+91 98450 12345", "98450-12345", "0091 9845012345", "09845012345"]
+        ):
+            inbound = self.register(self.web, f"in-{index}", sender_phone=phone)
+            self.assertEqual(inbound.partner_id, self.asha, phone)
+
+    def test_spanish_number_matches_in_local_and_international_forms(self):
+        spain = self.env.ref("base.es")
+        for index, phone in enumerate(["622 112 233", "622-11-22-33", "0034622112233"]):
+            inbound = self.register(
+                self.web, f"es-{index}", sender_phone=phone, sender_country_id=spain.id
+            )
+            self.assertEqual(inbound.partner_id, self.elena, phone)
+        # Written internationally, the number needs no country at all.
+        inbound = self.register(self.web, "es-intl", sender_phone="+34 622 11 22 33")
+        self.assertEqual(inbound.partner_id, self.elena)
+
+    def test_company_country_is_the_default_region(self):
+        self.company.country_id = self.env.ref("base.es")
+        inbound = self.register(self.web, "es-default", sender_phone="622112233")
+        self.assertEqual(inbound.partner_id, self.elena)
+
+    def test_new_sender_creates_one_contact_in_e164(self):
+        first = self.register(
+            self.web,
+            "new-1",
+            sender_name="Rahul Gupta",
+            sender_email="Rahul.Gupta@Example.in",
+            sender_phone="09812 345678",
+        )
+        rahul = first.partner_id
+        self.assertEqual(rahul.name, "Rahul Gupta")
+        self.assertEqual(rahul.email_normalized, "rahul.gupta@example.in")
+        self.assertEqual(rahul.phone, "+919812345678")
+        self.assertEqual(rahul.phone_sanitized, "+919812345678")
+
+        by_phone = self.register(self.chat, "new-2", sender_phone="+91 98123 45678")
+        by_email = self.register(self.web, "new-3", sender_email="rahul.gupta@example.in")
+
+        self.assertEqual(by_phone.partner_id, rahul)
+        self.assertEqual(by_email.partner_id, rahul)
+        self.assertEqual(
+            self.Partner.search_count([("email_normalized", "=", "rahul.gupta@example.in")]),
+            1,
+        )
+
+    def test_person_is_preferred_to_company_with_the_same_email(self):
+        company = self.Partner.create(
+            {"name": "Verma Traders", "is_company": True, "email": "shop@verma.example"}
+        )
+        person = self.Partner.create(
+            {"name": "Kiran Verma", "parent_id": company.id, "email": "shop@verma.example"}
+        )
+        inbound = self.register(self.web, "shared", sender_email="shop@verma.example")
+        self.assertEqual(inbound.partner_id, person)
+
+    def test_review_channel_never_creates_a_contact(self):
+        partners = self.Partner.search_count([])
+        inbound = self.register(
+            self.mail, "<unknown@example.org>", sender_email="stranger@example.org"
+        )
+        self.assertEqual(inbound.state, "review")
+        self.assertFalse(inbound.partner_id)
+        self.assertFalse(inbound.ticket_id)
+        self.assertEqual(self.Partner.search_count([]), partners)
+
+    def test_review_channel_registers_known_contacts(self):
+        inbound = self.register(
+            self.mail, "<known@example.in>", sender_email="asha.rao@example.in"
+        )
+        self.assertEqual(inbound.state, "done")
+        self.assertEqual(inbound.ticket_id.partner_id, self.asha)
+
+    def test_contact_of_another_company_is_not_matched(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        self.Partner.create(
+            {"name": "Private", "email": "private@example.com", "company_id": other.id}
+        )
+        inbound = self.register(self.web, "private", sender_email="private@example.com")
+        self.assertNotEqual(inbound.partner_id.company_id, other)
+        self.assertFalse(inbound.partner_id.company_id)

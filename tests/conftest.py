@@ -1,0 +1,125 @@
+"""End-to-end fixtures: a real Odoo server on loopback, started with odoo-bin.
+
+The settings come from scripts/test.sh (ODOO_SRC, ODOO_VENV, ODOO_RC,
+ODOO_TEST_DB); each has the same default as there.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setting(name, default):
+    return os.environ.get(name) or default
+
+
+@pytest.fixture(scope="session")
+def odoo_settings():
+    venv = Path(_setting("ODOO_VENV", ROOT / ".venv"))
+    return {
+        "src": Path(_setting("ODOO_SRC", "/opt/odoo-18.0")),
+        "python": str(venv / "bin" / "python") if venv.exists() else sys.executable,
+        "config": _setting("ODOO_RC", str(venv / "client_autoreg-test.conf")),
+        "db": _setting("ODOO_TEST_DB", "client_autoreg_test"),
+        "artifacts": Path(_setting("ARTIFACTS_DIR", ROOT / "test-artifacts")),
+    }
+
+
+def odoo_command(settings, *args):
+    return [settings["python"], str(settings["src"] / "odoo-bin"), "-c", settings["config"], *args]
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url, process, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"odoo-bin exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/web/health", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"Odoo did not answer on {url} within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def odoo_server(odoo_settings):
+    """Odoo serving the test database on a free loopback port."""
+    port = _free_port()
+    odoo_settings["artifacts"].mkdir(parents=True, exist_ok=True)
+    log_path = odoo_settings["artifacts"] / "odoo-server.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            odoo_command(
+                odoo_settings,
+                "-d", odoo_settings["db"],
+                f"--db-filter=^{odoo_settings['db']}$",
+                "--http-interface=127.0.0.1",
+                f"--http-port={port}",
+                "--gevent-port=0",
+                "--max-cron-threads=0",
+                "--workers=0",
+                "--log-level=warn",
+            ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class JsonRpcSession:
+    """A browser-like session speaking Odoo's JSON-RPC web API."""
+
+    def __init__(self, url):
+        self.url = url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+
+    def call(self, path, **params):
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with self.opener.open(request, timeout=60) as response:
+            return json.load(response)
+
+    def login(self, db, login, password):
+        answer = self.call("/web/session/authenticate", db=db, login=login, password=password)
+        assert "error" not in answer, answer
+        return answer["result"]
+
+    def call_kw(self, model, method, args, **kwargs):
+        return self.call(
+            f"/web/dataset/call_kw/{model}/{method}",
+            model=model, method=method, args=args, kwargs=kwargs,
+        )
+
+
+@pytest.fixture
+def rpc(odoo_server):
+    return JsonRpcSession(odoo_server)
