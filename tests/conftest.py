@@ -34,8 +34,12 @@ def odoo_settings():
     }
 
 
-def odoo_command(settings, *args):
-    return [settings["python"], str(settings["src"] / "odoo-bin"), "-c", settings["config"], *args]
+def odoo_command(settings, *args, subcommand=None):
+    """odoo-bin with the test configuration; a subcommand must come first."""
+    command = [settings["python"], str(settings["src"] / "odoo-bin")]
+    if subcommand:
+        command.append(subcommand)
+    return [*command, "-c", settings["config"], *args]
 
 
 def _free_port():

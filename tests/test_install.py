@@ -36,7 +36,10 @@ def test_uninstall_keeps_helpdesk_data_and_removes_ours(odoo_settings, uninstall
     assert _query(uninstall_db, "SELECT count(*) FROM autoreg_inbound")[0][0] > 0
 
     subprocess.run(
-        odoo_command(odoo_settings, "shell", "-d", uninstall_db, "--no-http", "--log-level=warn"),
+        odoo_command(
+            odoo_settings, "-d", uninstall_db, "--no-http", "--log-level=warn",
+            subcommand="shell",
+        ),
         input=UNINSTALL, text=True, check=True, timeout=600,
     )
 
