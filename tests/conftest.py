@@ -127,3 +127,46 @@ class JsonRpcSession:
 @pytest.fixture
 def rpc(odoo_server):
     return JsonRpcSession(odoo_server)
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, odoo_settings, request):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    page = context.new_page()
+    yield page
+    shot = odoo_settings["artifacts"] / f"{request.node.name}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    context.close()
+
+
+def backend_login(page, url, login, password):
+    page.goto(f"{url}/web/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
+    page.click(".oe_login_form button[type=submit]")
+    page.wait_for_selector(".o_main_navbar", timeout=60000)

@@ -65,6 +65,9 @@ class HelpdeskTicket(models.Model):
             "channel_id": inbound.channel_id.id,
             "team_id": team.id,
             "company_id": inbound.company_id.id,
+            # Intake runs as a technical user, who must not become the
+            # assignee by default: assignment is the team action's job.
+            "user_id": False,
         }
 
     def _autoreg_post_inbound(self, inbound):

@@ -4,6 +4,8 @@ from .common import AutoregCase
 
 class TestRequestRegistration(AutoregCase):
     def test_new_request_carries_channel_team_contact_and_content(self):
+        # helpdesk_mgmt would assign tickets to their creator, the intake user.
+        self.company.helpdesk_mgmt_ticket_auto_assign = True
         inbound = self.register(
             self.web,
             "req-1",
@@ -22,6 +24,7 @@ class TestRequestRegistration(AutoregCase):
         self.assertEqual(ticket.partner_email, "maria@example.es")
         self.assertEqual(ticket.channel_id, self.web)
         self.assertEqual(ticket.team_id, self.team)
+        self.assertFalse(ticket.user_id, "assignment is left to the team's action")
         self.assertEqual(ticket.attachment_ids.mapped("name"), ["foto.jpg"])
         self.assertEqual(ticket.autoreg_inbound_ids, inbound)
         self.assertTrue(inbound.processed_date)
