@@ -15,6 +15,10 @@
 #   the test database (website, mass_mailing... installed) the page fails to
 #   load ("odoo.define is not a function" in web.assets_unit_tests). See
 #   README.md, "Host tests".
+# - helpdesk_mgmt's test_message_process and test_message_process_unknown_sender:
+#   they assert that mail from an unknown sender creates a ticket at once,
+#   which client_autoreg replaces on purpose by the review queue (see
+#   README.md, "Host tests"; our test_email_intake.py covers both paths).
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 
@@ -51,6 +55,9 @@ CONF="$ODOO_VENV/client_autoreg-test.conf"
   echo "db_user = $ODOO_DB_USER"
   echo "db_host = $PGHOST"
   echo "db_port = $PGPORT"
+  # Odoo's HTTP server (started for HttpCase) caps the address space of the
+  # test process, and Chromium started from it inherits the cap and dies.
+  echo "limit_memory_hard = 0"
 } > "$CONF"
 export ODOO_RC=$CONF
 
@@ -62,5 +69,5 @@ exec "$ODOO_VENV/bin/python" -m pytest \
     addons/client_autoreg/tests \
     "$SITE/odoo/addons/helpdesk_mgmt/tests" \
     tests \
-    -k "not WebSuite and not TestHelpdesMgmtJs" \
+    -k "not WebSuite and not TestHelpdesMgmtJs and not (TestHelpdeskFetchmail and test_message_process and not test_message_process_known_sender and not missing_channel)" \
     "$@"

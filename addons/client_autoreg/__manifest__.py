@@ -26,6 +26,7 @@
         "data/helpdesk_ticket_channel_data.xml",
         "data/ir_cron_data.xml",
         "views/autoreg_inbound_views.xml",
+        "views/autoreg_sender_rule_views.xml",
         "views/helpdesk_ticket_channel_views.xml",
         "views/helpdesk_ticket_team_views.xml",
         "views/helpdesk_ticket_views.xml",

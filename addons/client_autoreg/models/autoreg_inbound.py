@@ -10,7 +10,7 @@ contact, register the request, run the team's "registered" action.
 import logging
 import textwrap
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import html2plaintext
@@ -22,6 +22,7 @@ STATES = [
     ("review", "To Review"),
     ("done", "Registered"),
     ("spam", "Spam"),
+    ("ignored", "Ignored"),
     ("error", "Error"),
 ]
 RETRYABLE_STATES = ("received", "error")
@@ -76,6 +77,14 @@ class AutoregInbound(models.Model):
         selection=STATES, default="received", required=True, readonly=True, index=True
     )
     error_message = fields.Text(readonly=True)
+    filter_reason = fields.Char(
+        readonly=True, help="Why the message was held for review, filed as spam or ignored."
+    )
+    sender_untrusted = fields.Boolean(
+        readonly=True,
+        help="The sender's identity could not be verified (for mail: failed SPF "
+        "or DKIM): the message is never matched to a contact automatically.",
+    )
     attempt_count = fields.Integer(readonly=True)
     processed_date = fields.Datetime(readonly=True)
     partner_id = fields.Many2one(
@@ -212,11 +221,14 @@ class AutoregInbound(models.Model):
 
     def _process_one(self):
         self.ensure_one()
-        partner = self.partner_id or self._resolve_partner()
-        if not partner:
-            self.write({"state": "review", "error_message": False})
+        team = self.team_id or self.channel_id._autoreg_intake_team(self.company_id)
+        if not self.partner_id and self._sender_rule() == "block":
+            self.write({"state": "spam", "filter_reason": _("Blocked sender")})
             return
-        team = self.channel_id._autoreg_intake_team(self.company_id)
+        partner = self.partner_id or self._resolve_partner(team)
+        if not partner:
+            self._hold_or_reject(team)
+            return
         if not team:
             raise UserError(
                 _(
@@ -227,7 +239,7 @@ class AutoregInbound(models.Model):
                 )
             )
         self.write({"partner_id": partner.id, "team_id": team.id})
-        ticket, created = self.env["helpdesk.ticket"]._autoreg_register(self, team)
+        ticket, created = self._register_request(team)
         self.write(
             {
                 "ticket_id": ticket.id,
@@ -238,7 +250,11 @@ class AutoregInbound(models.Model):
         )
         ticket._autoreg_after_register(self, created)
 
-    def _resolve_partner(self):
+    def _register_request(self, team):
+        """:return: ``(ticket, created)``; channels may register differently."""
+        return self.env["helpdesk.ticket"]._autoreg_register(self, team)
+
+    def _resolve_partner(self, team):
         if not (self.sender_email or self.sender_phone):
             raise UserError(
                 _(
@@ -254,8 +270,46 @@ class AutoregInbound(models.Model):
                 "country": self.sender_country_id or self.company_id.country_id,
             },
             self.company_id,
-            allow_create=self.channel_id.autoreg_partner_policy == "create",
+            allow_create=self._may_create_partner(team),
+            allow_match=not self.sender_untrusted,
         )
+
+    def _sender_rule(self):
+        email_normalized = tools.email_normalize(self.sender_email or "")
+        return self.env["autoreg.sender.rule"]._decision_for(email_normalized, self.company_id)
+
+    def _may_create_partner(self, team):
+        """Whether an unknown sender may become a contact without review."""
+        if self.sender_untrusted:
+            return False
+        if self.channel_id.autoreg_partner_policy == "create":
+            return True
+        return self._sender_rule() == "allow" or (
+            team.autoreg_unknown_policy == "accept"
+        )
+
+    def _hold_or_reject(self, team):
+        """An unknown sender: wait for a reviewer, or file as spam."""
+        if team.autoreg_unknown_policy == "reject" and not self.sender_untrusted:
+            self.write({"state": "spam", "filter_reason": _("Unknown sender (team policy)")})
+            return
+        self.write(
+            {
+                "state": "review",
+                "error_message": False,
+                "team_id": team.id,
+                "filter_reason": self.filter_reason or _("Unknown sender"),
+            }
+        )
+        if team:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=team._autoreg_reviewer().id,
+                summary=_("Review a message from %(sender)s", sender=self._sender_label()),
+            )
+
+    def _sender_label(self):
+        return self.sender_name or self.sender_email or self.sender_phone or "?"
 
     @api.model
     def _describe_error(self, error):
@@ -276,6 +330,55 @@ class AutoregInbound(models.Model):
         # Processing creates contacts and tickets the manager may have no
         # right to create by hand; it runs with the rights of the intake.
         to_retry.sudo()._process()
+        return True
+
+    # ------------------------------------------------------------------
+    # Review of held messages
+    # ------------------------------------------------------------------
+
+    def _check_reviewable(self):
+        if not self.env.user.has_group("client_autoreg.group_autoreg_manager") and not all(
+            rec.team_id._autoreg_reviewer() == self.env.user for rec in self
+        ):
+            raise AccessError(_("Only the reviewer or an intake manager can review messages."))
+        if any(rec.state != "review" for rec in self):
+            raise UserError(_("Only messages waiting for review can be approved or rejected."))
+        if any(not tools.email_normalize(rec.sender_email or "") for rec in self):
+            raise UserError(_("Only messages with a sender address can be reviewed."))
+
+    def action_approve_sender(self):
+        return self._approve("address")
+
+    def action_approve_domain(self):
+        return self._approve("domain")
+
+    def _approve(self, kind):
+        self._check_reviewable()
+        # The reviewer's decision registers the request as intake would have:
+        # with the rights of the intake, not of the reviewer.
+        for inbound in self.sudo():
+            email_normalized = tools.email_normalize(inbound.sender_email)
+            inbound.env["autoreg.sender.rule"]._remember(
+                kind, email_normalized, "allow", inbound.company_id, inbound
+            )
+            inbound.write({"state": "received", "sender_untrusted": False})
+            inbound.activity_ids.action_feedback(feedback=_("Approved"))
+            inbound._process()
+        return True
+
+    def action_reject_spam(self):
+        self._check_reviewable()
+        # Checked above: the reviewer's decision is recorded with intake rights.
+        for inbound in self.sudo():
+            email_normalized = tools.email_normalize(inbound.sender_email)
+            inbound.env["autoreg.sender.rule"]._remember(
+                "address", email_normalized, "block", inbound.company_id, inbound
+            )
+            inbound.env["mail.blacklist"]._add(
+                email_normalized, message=_("Rejected as spam in intake review")
+            )
+            inbound.write({"state": "spam", "filter_reason": _("Rejected by a reviewer")})
+            inbound.activity_ids.action_feedback(feedback=_("Rejected as spam"))
         return True
 
     def action_open_ticket(self):

@@ -13,3 +13,31 @@ class HelpdeskTicketTeam(models.Model):
         "message for this team (a new request or a message added to an open "
         "one). Assignment and notification are plugged in here.",
     )
+    autoreg_unknown_policy = fields.Selection(
+        selection=[
+            ("review", "Hold for review"),
+            ("accept", "Register"),
+            ("reject", "Reject as spam"),
+        ],
+        string="Mail from unknown senders",
+        default="review",
+        required=True,
+        help="Mail whose sender is neither a contact nor allowlisted: held for "
+        "the reviewer without creating anything, registered at once (the "
+        "contact is created), or filed as spam.",
+    )
+    autoreg_reviewer_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Responsible for manual review",
+        domain=[("share", "=", False)],
+        help="Gets an activity for each held message. Defaults to the team leader.",
+    )
+
+    def _autoreg_reviewer(self):
+        self.ensure_one()
+        return (
+            self.autoreg_reviewer_id
+            or self.user_id
+            or self.env.ref("base.user_admin", raise_if_not_found=False)
+            or self.env.user
+        )

@@ -1,0 +1,123 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import _, api, fields, models, tools
+from odoo.exceptions import ValidationError
+
+
+class AutoregSenderRule(models.Model):
+    """Allowlist and blocklist of senders, by address or by whole domain.
+
+    Filled by the reviewers' decisions on held messages, or by hand. An
+    address rule wins over a domain rule; at the same level, block wins.
+    """
+
+    _name = "autoreg.sender.rule"
+    _description = "Intake Sender Rule"
+    _order = "kind, value"
+    _rec_name = "value"
+
+    kind = fields.Selection(
+        selection=[("address", "Address"), ("domain", "Domain")],
+        required=True,
+        default="address",
+    )
+    value = fields.Char(
+        string="Address or domain",
+        required=True,
+        help="A full email address, or a domain such as example.com.",
+    )
+    action = fields.Selection(
+        selection=[("allow", "Allow"), ("block", "Block")], required=True, default="allow"
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    inbound_id = fields.Many2one(
+        comodel_name="autoreg.inbound",
+        string="Decided on",
+        ondelete="set null",
+        help="The held message whose review created this rule.",
+    )
+    note = fields.Char()
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        (
+            "value_unique",
+            "UNIQUE(kind, value, company_id)",
+            "There is already a rule for this address or domain.",
+        ),
+    ]
+
+    @api.model
+    def _normalize(self, kind, value):
+        value = (value or "").strip().lower()
+        if kind == "address":
+            return tools.email_normalize(value) or False
+        return value.lstrip("@").strip(".") or False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._normalize_vals(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "value" in vals:
+            for rule in self:
+                rule_vals = dict(vals, kind=vals.get("kind", rule.kind))
+                rule._normalize_vals(rule_vals)
+                super(AutoregSenderRule, rule).write(rule_vals)
+            return True
+        return super().write(vals)
+
+    def _normalize_vals(self, vals):
+        kind = vals.get("kind", "address")
+        normalized = self._normalize(kind, vals.get("value"))
+        if not normalized:
+            raise ValidationError(
+                _("%(value)s is not a valid email address or domain.", value=vals.get("value"))
+            )
+        vals["value"] = normalized
+
+    @api.model
+    def _decision_for(self, email_normalized, company):
+        """``'allow'``, ``'block'`` or False for this sender."""
+        if not email_normalized:
+            return False
+        domain_part = email_normalized.rpartition("@")[2]
+        rules = self.search(
+            [
+                ("company_id", "=", company.id),
+                "|",
+                "&",
+                ("kind", "=", "address"),
+                ("value", "=", email_normalized),
+                "&",
+                ("kind", "=", "domain"),
+                ("value", "=", domain_part),
+            ]
+        )
+        for kind in ("address", "domain"):
+            actions = {rule.action for rule in rules if rule.kind == kind}
+            if "block" in actions:
+                return "block"
+            if "allow" in actions:
+                return "allow"
+        return False
+
+    @api.model
+    def _remember(self, kind, email_normalized, action, company, inbound=None):
+        """Record a reviewer's decision, replacing an earlier opposite one."""
+        value = email_normalized if kind == "address" else email_normalized.rpartition("@")[2]
+        value = self._normalize(kind, value)
+        rule = self.with_context(active_test=False).search(
+            [("kind", "=", kind), ("value", "=", value), ("company_id", "=", company.id)]
+        )
+        values = {"action": action, "active": True, "inbound_id": inbound and inbound.id}
+        if rule:
+            rule.write(values)
+            return rule
+        return self.create({**values, "kind": kind, "value": value, "company_id": company.id})
