@@ -22,15 +22,20 @@
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 
-# Odoo's browser tests (helpdesk_mgmt's JS suite, ours) drive Chromium.
-if ! command -v chromium >/dev/null && ! command -v google-chrome >/dev/null; then
+# End-to-end tests drive Debian's Chromium (browser tests) and dovecot (a
+# real IMAP server for fetchmail); both are installed from Debian if missing.
+ensure_debian_package() {  # command package
+    command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ] && return
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        say "Installing Debian's chromium for the browser tests"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        say "Installing Debian's $2 for the end-to-end tests"
+        [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq; APT_UPDATED=1; }
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
     else
-        die "Browser tests need Chromium: install it (Debian: apt-get install chromium)."
+        die "The end-to-end tests need $2: install it (Debian: apt-get install $2)."
     fi
-fi
+}
+ensure_debian_package chromium chromium
+ensure_debian_package dovecot dovecot-imapd
 
 DB=${ODOO_TEST_DB:-client_autoreg_test}
 export ODOO_TEST_DB=$DB ODOO_SRC ODOO_VENV ODOO_DB_USER

@@ -170,3 +170,82 @@ def backend_login(page, url, login, password):
     page.fill("input[name=password]", password)
     page.click(".oe_login_form button[type=submit]")
     page.wait_for_selector(".o_main_navbar", timeout=60000)
+
+
+DOVECOT_CONF = """
+protocols = imap
+listen = 127.0.0.1
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{root}/mail/%u
+first_valid_uid = 1
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid={mail_user} gid={mail_group} home={root}/home/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+@pytest.fixture(scope="session")
+def imap_server(tmp_path_factory):
+    """Debian's dovecot serving one mailbox over IMAP on loopback."""
+    import grp
+    import pwd
+    import shutil
+    import tempfile
+
+    dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    root = Path(tempfile.mkdtemp(prefix="autoreg-imap-"))
+    root.chmod(0o755)
+    for folder in ("run", "state", "mail", "home"):
+        (root / folder).mkdir()
+    if os.geteuid() == 0:  # dovecot refuses to deliver mail as root
+        mail_user, login_user, internal_user = "dovecot", "dovenull", "dovecot"
+        for folder in ("mail", "home"):
+            shutil.chown(root / folder, mail_user, mail_user)
+    else:
+        mail_user = login_user = internal_user = pwd.getpwuid(os.geteuid()).pw_name
+    mail_group = grp.getgrgid(pwd.getpwnam(mail_user).pw_gid).gr_name
+    account = {"user": "support", "password": "imap-secret", "port": _free_port()}
+    (root / "users").write_text(f"{account['user']}:{{PLAIN}}{account['password']}\n")
+    conf = root / "dovecot.conf"
+    conf.write_text(DOVECOT_CONF.format(
+        root=root, port=account["port"], mail_user=mail_user, mail_group=mail_group,
+        login_user=login_user, internal_user=internal_user,
+    ))
+    process = subprocess.Popen([dovecot, "-F", "-c", str(conf)])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", account["port"])) == 0:
+                break
+        time.sleep(0.2)
+    try:
+        yield account
+    finally:
+        process.terminate()
+        process.wait(30)
+        shutil.rmtree(root, ignore_errors=True)
