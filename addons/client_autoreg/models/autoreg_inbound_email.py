@@ -17,6 +17,7 @@ AUTH_RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
 BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
 AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")
 DEFAULT_SPAM_SCORE = 5.0
+PARSED_MAIL_CACHE = "client_autoreg.parsed_mail"
 
 
 class AutoregInbound(models.Model):
@@ -68,6 +69,11 @@ class AutoregInbound(models.Model):
             },
         )
         if created:
+            # The gateway parsed this mail already: registration reuses it
+            # within this transaction instead of parsing the payload again.
+            self.env.cr.cache.setdefault(PARSED_MAIL_CACHE, {})[inbound.id] = (
+                message, dict(message_dict)
+            )
             inbound._filter_and_process(message)
         return inbound
 
@@ -202,12 +208,18 @@ class AutoregInbound(models.Model):
     # Registration through the gateway
     # ------------------------------------------------------------------
 
+    def _parsed_mail(self, MailThread):
+        parsed = self.env.cr.cache.get(PARSED_MAIL_CACHE, {}).pop(self.id, None)
+        if parsed:
+            return parsed
+        message = email.message_from_bytes(self._raw_bytes(), policy=email.policy.SMTP)
+        return message, MailThread.message_parse(message)
+
     def _register_request(self, team):
         if self.channel_id != self._email_channel() or not self.payload:
             return super()._register_request(team)
-        message = email.message_from_bytes(self._raw_bytes(), policy=email.policy.SMTP)
         MailThread = self.env["mail.thread"].with_context(autoreg_gateway_bypass=True)
-        message_dict = MailThread.message_parse(message)
+        message, message_dict = self._parsed_mail(MailThread)
         # The gateway's routing found the author; the corridor has since
         # resolved it (or the reviewer created it).
         message_dict["author_id"] = self.partner_id.id

@@ -62,9 +62,11 @@ class AutoregSenderRule(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._normalize_vals(vals)
+        self.env.registry.clear_cache()
         return super().create(vals_list)
 
     def write(self, vals):
+        self.env.registry.clear_cache()
         if "value" in vals:
             for rule in self:
                 rule_vals = dict(vals, kind=vals.get("kind", rule.kind))
@@ -87,26 +89,26 @@ class AutoregSenderRule(models.Model):
         """``'allow'``, ``'block'`` or False for this sender."""
         if not email_normalized:
             return False
+        rules = self._rules_of_company(company.id)
         domain_part = email_normalized.rpartition("@")[2]
-        rules = self.search(
-            [
-                ("company_id", "=", company.id),
-                "|",
-                "&",
-                ("kind", "=", "address"),
-                ("value", "=", email_normalized),
-                "&",
-                ("kind", "=", "domain"),
-                ("value", "=", domain_part),
-            ]
-        )
-        for kind in ("address", "domain"):
-            actions = {rule.action for rule in rules if rule.kind == kind}
-            if "block" in actions:
-                return "block"
-            if "allow" in actions:
-                return "allow"
-        return False
+        return rules.get(("address", email_normalized)) or rules.get(("domain", domain_part))
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _rules_of_company(self, company_id):
+        """``{(kind, value): action}``, block winning over allow; the lists
+        are small and read for every inbound mail, so they are cached."""
+        rules = {}
+        for kind, value, action in self.sudo()._read_group(
+            [("company_id", "=", company_id)], ["kind", "value", "action"]
+        ):
+            if rules.get((kind, value)) != "block":
+                rules[(kind, value)] = action
+        return rules
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
 
     @api.model
     def _remember(self, kind, email_normalized, action, company, inbound=None):
