@@ -7,3 +7,4 @@ from . import helpdesk_ticket_channel
 from . import helpdesk_ticket_team
 from . import res_partner
 from . import mail_thread
+from . import res_config_settings

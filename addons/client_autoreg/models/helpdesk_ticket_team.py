@@ -41,3 +41,17 @@ class HelpdeskTicketTeam(models.Model):
             or self.env.ref("base.user_admin", raise_if_not_found=False)
             or self.env.user
         )
+
+    def _alias_get_error(self, message, message_dict, alias):
+        """An alias "accepting from known partners" bounces the others; when
+        the team reviews unknown senders, the reviewer decides instead."""
+        error = super()._alias_get_error(message, message_dict, alias)
+        if (
+            error
+            and error.code == "error_partners_no_partner"
+            and len(self) == 1
+            and self.autoreg_unknown_policy == "review"
+            and self.env["autoreg.inbound"]._email_channel()
+        ):
+            return False
+        return error

@@ -128,6 +128,25 @@ class TestEmailIntake(AutoregMailCase):
         self.assertEqual(inbound.state, "spam")
         self.assertFalse(inbound.activity_ids)
 
+    def test_alias_for_known_partners_lets_the_reviewer_decide(self):
+        self.team.alias_id.alias_contact = "partners"
+
+        held = self.deliver("newcomer@elsewhere.example")
+        known = self.deliver("known@customer.example", subject="From a partner")
+
+        self.assertEqual(held.state, "review", "held, not bounced")
+        self.assertFalse(self._new_mails, "no bounce is sent")
+        self.assertEqual(known.state, "done")
+
+    def test_alias_for_known_partners_still_bounces_without_review(self):
+        self.team.alias_id.alias_contact = "partners"
+        self.team.autoreg_unknown_policy = "accept"
+
+        inbound = self.deliver("newcomer@elsewhere.example")
+
+        self.assertFalse(inbound, "Odoo bounced it before intake")
+        self.assertTrue(self._new_mails.filtered(lambda mail: "newcomer" in mail.email_to))
+
     def test_same_message_delivered_twice_is_kept_once(self):
         message = self.build_mail("stranger@elsewhere.example", to=self.support_address)
         for _attempt in range(2):

@@ -85,3 +85,18 @@ class TestEmailSignals(AutoregMailCase):
         Rule.create({"kind": "address", "value": KNOWN, "action": "allow"})
         inbound = self.deliver(KNOWN)
         self.assertEqual(inbound.state, "done")
+
+    def test_settings_show_rule_counts_and_set_the_threshold(self):
+        Rule = self.env["autoreg.sender.rule"]
+        Rule.create([
+            {"kind": "address", "value": "a@allowed.example", "action": "allow"},
+            {"kind": "domain", "value": "allowed.example", "action": "allow"},
+            {"kind": "domain", "value": "blocked.example", "action": "block"},
+        ])
+        settings = self.env["res.config.settings"].create({"autoreg_spam_score_threshold": 3})
+        settings.execute()
+
+        self.assertEqual(settings.autoreg_allowed_count, 2)
+        self.assertEqual(settings.autoreg_blocked_count, 1)
+        inbound = self.deliver(KNOWN, headers={"X-Spam-Score": "3.5"})
+        self.assertFiltered(inbound, "spam", "Spam score 3.5")
