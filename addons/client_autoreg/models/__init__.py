@@ -5,6 +5,8 @@ from . import autoreg_sender_rule
 from . import helpdesk_ticket
 from . import helpdesk_ticket_channel
 from . import helpdesk_ticket_team
+from . import helpdesk_ticket_team_assignment
 from . import res_partner
+from . import res_users
 from . import mail_thread
 from . import res_config_settings

@@ -1,7 +1,9 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.tools import html2plaintext
 
 
@@ -16,6 +18,14 @@ class HelpdeskTicket(models.Model):
     )
     autoreg_inbound_count = fields.Integer(
         compute="_compute_autoreg_inbound_count", string="Inbound count"
+    )
+    autoreg_assignment_reason = fields.Char(
+        string="Why assigned", readonly=True, copy=False,
+        help="Why the automatic assignment chose the assignee.",
+    )
+    autoreg_to_dispatch = fields.Boolean(
+        string="To dispatch", readonly=True, copy=False, index=True,
+        help="Waits for the team's dispatcher to give it to a member.",
     )
 
     @api.depends("autoreg_inbound_ids")
@@ -34,6 +44,75 @@ class HelpdeskTicket(models.Model):
             order="id desc",
             limit=1,
         )
+
+    def _autoreg_other_open_ticket_with_owner(self):
+        """The customer's most recent other open request that has an assignee."""
+        self.ensure_one()
+        if not self.partner_id:
+            return self.browse()
+        return self.search(
+            [
+                ("id", "!=", self.id),
+                ("partner_id", "=", self.partner_id.id),
+                ("stage_id.closed", "=", False),
+                ("user_id", "!=", False),
+            ],
+            order="id desc",
+            limit=1,
+        )
+
+    def _autoreg_assign(self):
+        """Assign each unassigned request by its team's policy, and notify.
+
+        Run by the "Intake: assign and notify" server action.
+        """
+        for ticket in self.filtered(lambda rec: not rec.user_id and rec.team_id):
+            user, reason, to_dispatch = ticket.team_id._autoreg_pick_assignee(ticket)
+            if not user:
+                ticket.message_post(body=reason, subtype_xmlid="mail.mt_note")
+                continue
+            ticket.with_context(autoreg_assigning=True).write(
+                {
+                    "user_id": user.id,
+                    "autoreg_assignment_reason": reason,
+                    "autoreg_to_dispatch": to_dispatch,
+                }
+            )
+            ticket.message_post(
+                body=_("Assigned to %(user)s. %(reason)s", user=user.name, reason=reason),
+                subtype_xmlid="mail.mt_note",
+            )
+            ticket._autoreg_notify_assignee(user)
+        return True
+
+    def _autoreg_notify_assignee(self, user):
+        """An activity on the request and a pop-up in the assignee's backend."""
+        self.ensure_one()
+        deadline = fields.Date.context_today(self) + timedelta(
+            days=max(self.team_id.autoreg_activity_days, 0)
+        )
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=deadline,
+            user_id=user.id,
+            summary=_("New request %(number)s", number=self.number),
+        )
+        user._bus_send(
+            "simple_notification",
+            {
+                "type": "info",
+                "sticky": False,
+                "title": _("New request %(number)s", number=self.number),
+                "message": _("%(name)s, from %(customer)s",
+                             name=self.name, customer=self.partner_id.name or "?"),
+            },
+        )
+
+    def write(self, vals):
+        if "user_id" in vals and not self.env.context.get("autoreg_assigning"):
+            # A person distributed the request by hand: it is no longer waiting.
+            vals = dict(vals, autoreg_to_dispatch=False)
+        return super().write(vals)
 
     @api.model
     def _autoreg_register(self, inbound, team):

@@ -1,4 +1,5 @@
 from . import test_access_rights
+from . import test_assignment
 from . import test_concurrent_intake
 from . import test_contact_resolution
 from . import test_email_bad_input

@@ -43,7 +43,10 @@ class TestConcurrentIntake(TransactionCase):
             tickets.unlink()
             partners.unlink()
             env["helpdesk.ticket.channel"].browse(self.channel_id).unlink()
-            env["helpdesk.ticket.team"].browse(self.team_id).unlink()
+            team = env["helpdesk.ticket.team"].browse(self.team_id)
+            members = team.user_ids
+            team.unlink()
+            members.unlink()
 
     def _run_workers(self, messages):
         """Each worker takes its snapshot, waits for the others, then
@@ -125,3 +128,25 @@ class TestConcurrentIntake(TransactionCase):
         inbound = env["autoreg.inbound"].search([("channel_id", "=", self.channel_id)])
         self.assertEqual(len(inbound), 1)
         self.assertEqual(len(inbound.ticket_id), 1)
+
+    def test_round_robin_gives_simultaneous_requests_to_different_members(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            members = env["res.users"].create([
+                {"name": f"Agent {n} {self.tag}", "login": f"agent{n}-{self.tag}"}
+                for n in (1, 2)
+            ])
+            env["helpdesk.ticket.team"].browse(self.team_id).write(
+                {"user_ids": [(6, 0, members.ids)], "autoreg_assignment_policy": "round_robin"}
+            )
+        self._run_workers(
+            [
+                (f"rr1-{self.tag}", {"sender_email": f"one.{self.tag}@example.in"}),
+                (f"rr2-{self.tag}", {"sender_email": f"two.{self.tag}@example.in"}),
+            ]
+        )
+
+        env = self._committed()
+        tickets = env["autoreg.inbound"].search([("channel_id", "=", self.channel_id)]).ticket_id
+        self.assertEqual(len(tickets), 2)
+        self.assertEqual(tickets.user_id, members, "one request each, none skipped")

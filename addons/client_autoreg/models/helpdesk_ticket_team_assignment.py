@@ -1,0 +1,130 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Who gets a new request: the team's assignment policy.
+
+The open-ticket owner comes first; otherwise the team's policy decides:
+its dispatcher, round-robin among available members, or the least busy one.
+Each choice comes with a sentence saying why, kept on the request.
+"""
+
+from odoo import _, api, fields, models
+
+
+class HelpdeskTicketTeam(models.Model):
+    _inherit = "helpdesk.ticket.team"
+
+    def _default_autoreg_registered_action(self):
+        return self.env.ref("client_autoreg.action_assign_and_notify", raise_if_not_found=False)
+
+    autoreg_registered_action_id = fields.Many2one(default=_default_autoreg_registered_action)
+    autoreg_assignment_policy = fields.Selection(
+        selection=[
+            ("dispatcher", "Dispatcher distributes by hand"),
+            ("round_robin", "Round-robin"),
+            ("least_busy", "Least busy member"),
+        ],
+        string="Assignment",
+        default="round_robin",
+        required=True,
+    )
+    autoreg_dispatcher_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Dispatcher",
+        domain=[("share", "=", False)],
+        help="Receives the requests to distribute (dispatcher policy), and those "
+        "no member can take. Defaults to the team leader.",
+    )
+    autoreg_max_open = fields.Integer(
+        string="Open requests cap",
+        help="Least busy policy: members with this many open requests get no "
+        "more (0: no cap).",
+    )
+    autoreg_activity_days = fields.Integer(
+        string="Activity deadline (days)", default=1,
+        help="Deadline of the activity the assignee gets for a new request.",
+    )
+    autoreg_rr_last_user_id = fields.Many2one(
+        comodel_name="res.users", string="Last round-robin assignee", readonly=True
+    )
+
+    def _autoreg_dispatcher(self):
+        return self.autoreg_dispatcher_id or self.user_id
+
+    def _autoreg_available_members(self):
+        """Members who can take a request now, in a stable order."""
+        return self.user_ids.filtered(
+            lambda user: user.active and not user.autoreg_unavailable
+        ).sorted("id")
+
+    def _autoreg_pick_assignee(self, ticket):
+        """:return: ``(user, reason, to_dispatch)``; user may be empty."""
+        self.ensure_one()
+        owner_ticket = ticket._autoreg_other_open_ticket_with_owner()
+        if owner_ticket and owner_ticket.user_id in self._autoreg_available_members():
+            return owner_ticket.user_id, _(
+                "Open request %(number)s of this customer is owned by %(user)s.",
+                number=owner_ticket.number, user=owner_ticket.user_id.name,
+            ), False
+        if self.autoreg_assignment_policy == "dispatcher":
+            return self._autoreg_to_dispatcher(_("Distributed by hand."))
+        pick = getattr(self, f"_autoreg_pick_{self.autoreg_assignment_policy}")
+        user, reason = pick()
+        if user:
+            return user, reason, False
+        return self._autoreg_to_dispatcher(reason)
+
+    def _autoreg_to_dispatcher(self, reason):
+        dispatcher = self._autoreg_dispatcher()
+        return dispatcher, _(
+            "%(reason)s To dispatch by %(user)s.", reason=reason, user=dispatcher.name or "?"
+        ), True
+
+    def _autoreg_pick_round_robin(self):
+        members = self._autoreg_available_members()
+        if not members:
+            return self.env["res.users"], _("No member of the team is available.")
+        # Concurrent intakes of one team take turns: the pointer row is locked,
+        # and a transaction that read it before another one moved it is
+        # retried (serialization failure) instead of reusing the same turn.
+        self.env.cr.execute(
+            "SELECT autoreg_rr_last_user_id FROM helpdesk_ticket_team WHERE id = %s FOR UPDATE",
+            (self.id,),
+        )
+        last_id = self.env.cr.fetchone()[0] or 0
+        following = members.filtered(lambda user: user.id > last_id)
+        user = following[:1] or members[:1]
+        self.autoreg_rr_last_user_id = user
+        return user, _("Round-robin turn of %(user)s.", user=user.name)
+
+    def _autoreg_pick_least_busy(self):
+        members = self._autoreg_available_members()
+        open_counts = self._autoreg_open_counts(members)
+        candidates = [
+            (open_counts.get(user.id, 0), user.id, user)
+            for user in members
+            if not self.autoreg_max_open or open_counts.get(user.id, 0) < self.autoreg_max_open
+        ]
+        if not candidates:
+            return self.env["res.users"], _("Every available member has reached the cap.")
+        count, _user_id, user = min(candidates, key=lambda row: row[:2])
+        return user, _("Least busy: %(user)s has %(count)s open requests.",
+                       user=user.name, count=count)
+
+    def _autoreg_open_counts(self, users):
+        groups = self.env["helpdesk.ticket"]._read_group(
+            [
+                ("team_id", "=", self.id),
+                ("user_id", "in", users.ids),
+                ("stage_id.closed", "=", False),
+            ],
+            ["user_id"],
+            ["__count"],
+        )
+        return {user.id: count for user, count in groups}
+
+    @api.model
+    def _autoreg_set_default_registered_action(self):
+        """At install: existing teams assign and notify like new ones."""
+        action = self._default_autoreg_registered_action()
+        self.with_context(active_test=False).search(
+            [("autoreg_registered_action_id", "=", False)]
+        ).autoreg_registered_action_id = action

@@ -1,0 +1,105 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.tests import new_test_user
+
+from .common import AutoregCase
+
+
+class TestAssignment(AutoregCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        groups = "base.group_user,helpdesk_mgmt.group_helpdesk_user"
+        cls.ana, cls.bob, cls.eva = (
+            new_test_user(cls.env, login=login, name=login.title(), groups=groups)
+            for login in ("ana", "bob", "eva")
+        )
+        cls.lead = new_test_user(cls.env, login="lead", name="Lead", groups=groups)
+        cls.team.write({"user_ids": [(6, 0, (cls.ana | cls.bob | cls.eva).ids)],
+                        "user_id": cls.lead.id})
+        cls.counter = 0
+
+    def new_request(self, channel=None, **values):
+        type(self).counter += 1
+        values.setdefault("sender_email", f"customer{self.counter}@example.in")
+        return self.register(channel or self.web, f"req-{self.counter}", **values).ticket_id
+
+    def test_shipped_action_is_the_teams_default(self):
+        action = self.env.ref("client_autoreg.action_assign_and_notify")
+        self.assertEqual(self.team.autoreg_registered_action_id, action)
+        self.assertEqual(action.code.strip(), "records._autoreg_assign()")
+
+    def test_round_robin_takes_members_in_turn_skipping_unavailable_ones(self):
+        self.bob.autoreg_unavailable = True
+        assignees = [self.new_request().user_id for _i in range(4)]
+        self.assertEqual(assignees, [self.ana, self.eva, self.ana, self.eva])
+
+        self.bob.autoreg_unavailable = False
+        self.eva.action_archive()
+        self.assertEqual(self.new_request().user_id, self.ana)
+        self.assertEqual(self.new_request().user_id, self.bob)
+
+    def test_least_busy_member_gets_it_ties_by_seniority(self):
+        self.team.autoreg_assignment_policy = "least_busy"
+        for user in (self.ana, self.ana, self.bob):
+            self.Ticket.create({"name": "busy", "description": "x", "team_id": self.team.id,
+                                "user_id": user.id})
+        first = self.new_request()
+        self.assertEqual(first.user_id, self.eva)
+        self.assertIn("has 0 open requests", first.autoreg_assignment_reason)
+        # eva 1, bob 1, ana 2: the tie goes to the member created first
+        self.assertEqual(self.new_request().user_id, self.bob)
+
+    def test_least_busy_cap_sends_the_overflow_to_the_dispatcher(self):
+        self.team.write({"autoreg_assignment_policy": "least_busy", "autoreg_max_open": 1})
+        for user in (self.ana, self.bob, self.eva):
+            self.Ticket.create({"name": "busy", "description": "x", "team_id": self.team.id,
+                                "user_id": user.id})
+        ticket = self.new_request()
+        self.assertEqual(ticket.user_id, self.lead)
+        self.assertTrue(ticket.autoreg_to_dispatch)
+        self.assertIn("reached the cap", ticket.autoreg_assignment_reason)
+
+    def test_dispatcher_distributes_by_hand(self):
+        self.team.write({"autoreg_assignment_policy": "dispatcher",
+                         "autoreg_dispatcher_id": self.bob.id})
+        ticket = self.new_request()
+        self.assertEqual(ticket.user_id, self.bob)
+        self.assertTrue(ticket.autoreg_to_dispatch)
+        self.assertIn(ticket, self.Ticket.search([("autoreg_to_dispatch", "=", True)]))
+
+        ticket.with_user(self.bob).user_id = self.eva
+        self.assertFalse(ticket.autoreg_to_dispatch)
+        self.assertEqual(ticket.user_id, self.eva)
+
+    def test_customer_with_an_open_request_keeps_its_owner_across_channels(self):
+        first = self.new_request(sender_email="loyal@example.in", sender_phone="+919811112222")
+        owner = first.user_id
+        # Another channel, another door, same customer written differently
+        second = self.new_request(channel=self.mail, sender_phone="098111 12222")
+        self.assertNotEqual(second, first)
+        self.assertEqual(second.user_id, owner)
+        self.assertIn(first.number, second.autoreg_assignment_reason)
+
+    def test_assignee_gets_an_activity_and_a_popup(self):
+        self.team.autoreg_activity_days = 2
+        ticket = self.new_request()
+        activity = ticket.activity_ids
+        self.assertEqual(activity.user_id, ticket.user_id)
+        self.assertEqual((activity.date_deadline - activity.create_date.date()).days, 2)
+        self.env.cr.precommit.run()  # the bus sends on commit
+        popups = self.env["bus.bus"].sudo().search([("message", "like", ticket.number)])
+        popups = popups.filtered(lambda bus: "simple_notification" in bus.message)
+        self.assertEqual(len(popups), 1)
+        self.assertIn(f'"res.partner",{ticket.user_id.partner_id.id}]', popups.channel)
+
+    def test_assignment_is_explained_in_the_chatter(self):
+        ticket = self.new_request()
+        self.assertTrue(ticket.autoreg_assignment_reason.startswith("Round-robin turn"))
+        notes = ticket.message_ids.filtered(lambda msg: "Assigned to" in (msg.body or ""))
+        self.assertEqual(len(notes), 1)
+
+    def test_administrator_can_unplug_the_action(self):
+        self.env.ref("client_autoreg.action_assign_and_notify").code = "pass"
+        ticket = self.new_request()
+        self.assertFalse(ticket.user_id)
+
