@@ -200,9 +200,10 @@ class AutoregInbound(models.Model):
         retried as a whole by Odoo, and the message processed again.
         """
         for inbound in self.filtered(lambda rec: rec.state in RETRYABLE_STATES):
-            inbound.attempt_count += 1
+            attempts = inbound.attempt_count + 1
             try:
                 with self.env.cr.savepoint():
+                    inbound.attempt_count = attempts
                     inbound._process_one()
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 raise
@@ -215,7 +216,11 @@ class AutoregInbound(models.Model):
                     exc_info=not isinstance(error, UserError),
                 )
                 inbound.write(
-                    {"state": "error", "error_message": self._describe_error(error)}
+                    {
+                        "state": "error",
+                        "error_message": self._describe_error(error),
+                        "attempt_count": attempts,
+                    }
                 )
         return True
 

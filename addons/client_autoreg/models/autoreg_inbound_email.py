@@ -34,9 +34,12 @@ class AutoregInbound(models.Model):
 
     @api.model
     def _email_channel(self):
-        return self.env.ref(
+        # The xmlid lookup is cached by Odoo (and dropped with the record):
+        # checked for every routed mail, it costs no query.
+        channel_id = self.env["ir.model.data"]._xmlid_to_res_id(
             "helpdesk_mgmt.helpdesk_ticket_channel_email", raise_if_not_found=False
         )
+        return self.env["helpdesk.ticket.channel"].browse(channel_id)
 
     # ------------------------------------------------------------------
     # Receiving a routed mail
@@ -224,17 +227,11 @@ class AutoregInbound(models.Model):
         # resolved it (or the reviewer created it).
         message_dict["author_id"] = self.partner_id.id
         # No default assignee: assignment is the team action's job.
-        custom_values = {"team_id": team.id, "user_id": False}
+        custom_values = {"team_id": team.id, "user_id": False, "channel_id": self.channel_id.id}
         if self.mail_alias_id.alias_defaults:
             custom_values = {**ast.literal_eval(self.mail_alias_id.alias_defaults), **custom_values}
         route = ("helpdesk.ticket", False, custom_values, self.env.uid, self.mail_alias_id)
         ticket = self.env["helpdesk.ticket"].browse(
             MailThread._message_route_process(message, message_dict, [route])
-        )
-        ticket.write(
-            {
-                "channel_id": self.channel_id.id,
-                "partner_id": ticket.partner_id.id or self.partner_id.id,
-            }
         )
         return ticket, True
