@@ -39,8 +39,10 @@ class HelpdeskTicketTeam(models.Model):
         "more (0: no cap).",
     )
     autoreg_activity_days = fields.Integer(
-        string="Activity deadline (days)", default=1,
-        help="Deadline of the activity the assignee gets for a new request.",
+        string="Activity deadline (days)", default=0,
+        help="Deadline of the activity the assignee gets for a new request, in "
+        "days from its arrival; 0: the same day (it then counts in the "
+        "assignee's activity counter at once).",
     )
     autoreg_rr_last_user_id = fields.Many2one(
         comodel_name="res.users", string="Last round-robin assignee", readonly=True
