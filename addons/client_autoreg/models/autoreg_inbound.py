@@ -343,7 +343,7 @@ class AutoregInbound(models.Model):
 
     def _check_reviewable(self):
         if not self.env.user.has_group("client_autoreg.group_autoreg_manager") and not all(
-            rec.team_id._autoreg_reviewer() == self.env.user for rec in self
+            rec.team_id and rec.team_id._autoreg_reviewer() == self.env.user for rec in self
         ):
             raise AccessError(_("Only the reviewer or an intake manager can review messages."))
         if any(rec.state != "review" for rec in self):

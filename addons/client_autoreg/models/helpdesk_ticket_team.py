@@ -5,8 +5,12 @@ from odoo import fields, models
 class HelpdeskTicketTeam(models.Model):
     _inherit = "helpdesk.ticket.team"
 
+    def _default_autoreg_registered_action(self):
+        return self.env.ref("client_autoreg.action_assign_and_notify", raise_if_not_found=False)
+
     autoreg_registered_action_id = fields.Many2one(
         comodel_name="ir.actions.server",
+        default=_default_autoreg_registered_action,
         string="On request registered",
         domain=[("model_id.model", "=", "helpdesk.ticket")],
         help="Server action run on the request each time intake registers a "

@@ -12,10 +12,6 @@ from odoo import _, api, fields, models
 class HelpdeskTicketTeam(models.Model):
     _inherit = "helpdesk.ticket.team"
 
-    def _default_autoreg_registered_action(self):
-        return self.env.ref("client_autoreg.action_assign_and_notify", raise_if_not_found=False)
-
-    autoreg_registered_action_id = fields.Many2one(default=_default_autoreg_registered_action)
     autoreg_assignment_policy = fields.Selection(
         selection=[
             ("dispatcher", "Dispatcher distributes by hand"),
