@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Benchmarks: email intake against stock Odoo + helpdesk_mgmt.
-# Builds (once) two databases without demo data, then runs bench/email_intake.py.
-# Extra arguments go to the script (e.g. --messages 5000).
+# Benchmarks. Builds (once) two databases without demo data, then runs
+#   scripts/bench.sh [email] [args]   bench/email_intake.py: email intake against
+#                                     stock Odoo + helpdesk_mgmt (--messages N)
+#   scripts/bench.sh assignment       bench/assignment.py: one assignment with
+#                                     10 / 1,000 / 100,000 open requests
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 
@@ -27,5 +29,11 @@ CONF="$ODOO_VENV/client_autoreg-bench.conf"
   echo "db_host = $PGHOST"
   echo "db_port = $PGPORT"
 } > "$CONF"
+case "${1:-email}" in
+    assignment)
+        exec "$ODOO_VENV/bin/python" "$ROOT/bench/assignment.py" -c "$CONF" --db "$AUTOREG_DB" ;;
+    email)
+        shift || true ;;
+esac
 exec "$ODOO_VENV/bin/python" "$ROOT/bench/email_intake.py" -c "$CONF" \
     --stock-db "$STOCK_DB" --autoreg-db "$AUTOREG_DB" "$@"

@@ -10,6 +10,8 @@ from odoo.tools import html2plaintext
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
 
+    # Intake looks up the customer's open requests for every message.
+    partner_id = fields.Many2one(index="btree_not_null")
     autoreg_inbound_ids = fields.One2many(
         comodel_name="autoreg.inbound",
         inverse_name="ticket_id",
