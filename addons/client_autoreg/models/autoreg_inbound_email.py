@@ -15,7 +15,7 @@ _logger = logging.getLogger(__name__)
 
 AUTH_RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
 BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
-AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")
+AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond")
 DEFAULT_SPAM_SCORE = 5.0
 PARSED_MAIL_CACHE = "client_autoreg.parsed_mail"
 
@@ -157,8 +157,6 @@ class AutoregInbound(models.Model):
         if self._email_auth_results(message).get("dmarc") == "fail":
             return _("DMARC check failed: the sender's address is forged")
         email_normalized = tools.email_normalize(self.sender_email or "")
-        if self._sender_rule() == "block":
-            return _("Blocked sender")
         if email_normalized and self.env["mail.blacklist"].sudo().search_count(
             [("email", "=", email_normalized)], limit=1
         ):

@@ -36,13 +36,12 @@ class HelpdeskTicket(models.Model):
             ticket.autoreg_inbound_count = len(ticket.autoreg_inbound_ids)
 
     @api.model
-    def _autoreg_open_ticket_of(self, partner):
+    def _autoreg_open_ticket_of(self, partner, domain=()):
         """The customer's most recent request that is still open."""
+        if not partner:
+            return self.browse()
         return self.search(
-            [
-                ("partner_id", "=", partner.id),
-                ("stage_id.closed", "=", False),
-            ],
+            [("partner_id", "=", partner.id), ("stage_id.closed", "=", False), *domain],
             order="id desc",
             limit=1,
         )
@@ -50,17 +49,8 @@ class HelpdeskTicket(models.Model):
     def _autoreg_other_open_ticket_with_owner(self):
         """The customer's most recent other open request that has an assignee."""
         self.ensure_one()
-        if not self.partner_id:
-            return self.browse()
-        return self.search(
-            [
-                ("id", "!=", self.id),
-                ("partner_id", "=", self.partner_id.id),
-                ("stage_id.closed", "=", False),
-                ("user_id", "!=", False),
-            ],
-            order="id desc",
-            limit=1,
+        return self._autoreg_open_ticket_of(
+            self.partner_id, [("id", "!=", self.id), ("user_id", "!=", False)]
         )
 
     def _autoreg_assign(self):

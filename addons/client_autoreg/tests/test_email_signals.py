@@ -63,6 +63,10 @@ class TestEmailSignals(AutoregMailCase):
         )
         self.assertFiltered(inbound, "ignored", "Auto-Submitted")
 
+    def test_outlook_mail_asking_for_no_auto_reply_is_a_real_request(self):
+        inbound = self.deliver(KNOWN, headers={"X-Auto-Response-Suppress": "All"})
+        self.assertEqual(inbound.state, "done")
+
     def test_bulk_mail_is_ignored(self):
         inbound = self.deliver(KNOWN, subject="Newsletter", headers={"Precedence": "bulk"})
         self.assertFiltered(inbound, "ignored", "bulk")
