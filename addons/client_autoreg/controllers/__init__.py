@@ -1,2 +1,3 @@
 # The channel doors (Telegram webhook, website forms) live here; each only
 # translates its protocol into an ``autoreg.inbound`` and hands it over.
+from . import telegram

@@ -6,6 +6,9 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.tools import html2plaintext
 
+# The fields that decide whether a request counts as open for its assignee.
+LOAD_FIELDS = {"team_id", "user_id", "stage_id", "active"}
+
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
@@ -77,6 +80,15 @@ class HelpdeskTicket(models.Model):
             ticket._autoreg_notify_assignee(user)
         return True
 
+    def _autoreg_notify_new_assignee(self):
+        """Run by the automation rule when someone sets the assignee by hand;
+        the automatic assignment notifies by itself."""
+        if self.env.context.get("autoreg_assigning"):
+            return
+        for ticket in self.filtered("user_id"):
+            if ticket.user_id != self.env.user:
+                ticket._autoreg_notify_assignee(ticket.user_id)
+
     def _autoreg_notify_assignee(self, user):
         """An activity on the request and a pop-up in the assignee's backend."""
         self.ensure_one()
@@ -100,11 +112,44 @@ class HelpdeskTicket(models.Model):
             },
         )
 
+    # ------------------------------------------------------------------
+    # Open requests per member, for the least busy policy
+    # ------------------------------------------------------------------
+
+    def _autoreg_load_keys(self):
+        """``(team_id, user_id)`` of each open, assigned request, else None."""
+        return [
+            (ticket.team_id.id, ticket.user_id.id)
+            if ticket.active and ticket.team_id and ticket.user_id and not ticket.stage_id.closed
+            else None
+            for ticket in self
+        ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tickets = super().create(vals_list)
+        load = self.env["autoreg.assignee.load"]
+        load._add(load._deltas([], tickets._autoreg_load_keys()))
+        return tickets
+
     def write(self, vals):
         if "user_id" in vals and not self.env.context.get("autoreg_assigning"):
             # A person distributed the request by hand: it is no longer waiting.
             vals = dict(vals, autoreg_to_dispatch=False)
-        return super().write(vals)
+        if not LOAD_FIELDS.intersection(vals):
+            return super().write(vals)
+        before = self._autoreg_load_keys()
+        result = super().write(vals)
+        load = self.env["autoreg.assignee.load"]
+        load._add(load._deltas(before, self._autoreg_load_keys()))
+        return result
+
+    def unlink(self):
+        before = self._autoreg_load_keys()
+        result = super().unlink()
+        load = self.env["autoreg.assignee.load"]
+        load._add(load._deltas(before, []))
+        return result
 
     @api.model
     def _autoreg_register(self, inbound, team):

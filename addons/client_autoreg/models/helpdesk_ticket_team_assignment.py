@@ -40,6 +40,13 @@ class HelpdeskTicketTeam(models.Model):
         "days from its arrival; 0: the same day (it then counts in the "
         "assignee's activity counter at once).",
     )
+    autoreg_respect_working_time = fields.Boolean(
+        string="Only members at work",
+        default=True,
+        help="Skip members who are on leave or outside their working hours at "
+        "the moment a request arrives, for those whose working schedule is "
+        "known (employees).",
+    )
     autoreg_rr_last_user_id = fields.Many2one(
         comodel_name="res.users", string="Last round-robin assignee", readonly=True
     )
@@ -49,9 +56,12 @@ class HelpdeskTicketTeam(models.Model):
 
     def _autoreg_available_members(self):
         """Members who can take a request now, in a stable order."""
-        return self.user_ids.filtered(
+        members = self.user_ids.filtered(
             lambda user: user.active and not user.autoreg_unavailable
-        ).sorted("id")
+        )
+        if self.autoreg_respect_working_time:
+            members = members._autoreg_at_work(fields.Datetime.now())
+        return members.sorted("id")
 
     def _autoreg_pick_assignee(self, ticket):
         """:return: ``(user, reason, to_dispatch)``; user may be empty."""
@@ -108,16 +118,7 @@ class HelpdeskTicketTeam(models.Model):
                        user=user.name, count=count)
 
     def _autoreg_open_counts(self, users):
-        groups = self.env["helpdesk.ticket"]._read_group(
-            [
-                ("team_id", "=", self.id),
-                ("user_id", "in", users.ids),
-                ("stage_id.closed", "=", False),
-            ],
-            ["user_id"],
-            ["__count"],
-        )
-        return {user.id: count for user, count in groups}
+        return self.env["autoreg.assignee.load"]._counts(self, users)
 
     @api.model
     def _autoreg_set_default_registered_action(self):

@@ -18,3 +18,20 @@ class ResUsers(models.Model):
     @property
     def SELF_READABLE_FIELDS(self):
         return super().SELF_READABLE_FIELDS + ["autoreg_unavailable"]
+
+    def _autoreg_at_work(self, when):
+        """The users who work at ``when``, where Odoo knows their hours.
+
+        A user linked to a resource (an employee, with hr) is at work when
+        their working schedule has hours at that moment and no leave (their
+        own or the company's) covers it; users without a resource are
+        always at work, since nothing says otherwise.
+        """
+        resources = self.env["resource.resource"].sudo().search(
+            [("user_id", "in", self.ids)]
+        )  # sudo: only the schedules are read, to skip absent members
+        absent = self.browse()
+        for resource in resources:
+            if not resource._autoreg_works_at(when):
+                absent |= resource.user_id
+        return self - absent

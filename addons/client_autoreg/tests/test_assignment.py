@@ -1,10 +1,15 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from odoo import fields
 from odoo.tests import new_test_user
 
 from .common import AutoregCase
 
 
-class TestAssignment(AutoregCase):
+class AssignmentCase(AutoregCase):
+    """A team of three members (ana, bob, eva) led by lead."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -22,6 +27,9 @@ class TestAssignment(AutoregCase):
         type(self).counter += 1
         values.setdefault("sender_email", f"customer{self.counter}@example.in")
         return self.register(channel or self.web, f"req-{self.counter}", **values).ticket_id
+
+
+class TestAssignment(AssignmentCase):
 
     def test_shipped_action_is_the_teams_default(self):
         action = self.env.ref("client_autoreg.action_assign_and_notify")
@@ -103,3 +111,107 @@ class TestAssignment(AutoregCase):
         ticket = self.new_request()
         self.assertFalse(ticket.user_id)
 
+
+    def test_reassigning_by_hand_notifies_the_new_assignee(self):
+        rule = self.env.ref("client_autoreg.automation_notify_reassigned")
+        self.assertTrue(rule.active)
+        ticket = self.new_request()
+        first = ticket.user_id
+        other = (self.ana | self.bob | self.eva) - first
+        ticket.with_user(self.lead).user_id = other[0]
+        self.assertEqual(ticket.activity_ids.user_id, first | other[0])
+
+        rule.active = False  # an administrator switches it off
+        ticket.with_user(self.lead).user_id = other[1]
+        self.assertNotIn(other[1], ticket.activity_ids.user_id)
+
+
+class TestMemberLoad(AssignmentCase):
+    """Least busy reads counters that follow every change of the requests."""
+
+    def counted(self):
+        """Open requests per member who has any."""
+        members = self.ana | self.bob | self.eva
+        counts = self.env["autoreg.assignee.load"]._counts(self.team, members)
+        return {user_id: count for user_id, count in counts.items() if count}
+
+    def recounted(self):
+        self.env["autoreg.assignee.load"]._recount()
+        return self.counted()
+
+    def ticket(self, user, **values):
+        return self.Ticket.create({"name": "t", "description": "x", "team_id": self.team.id,
+                                   "user_id": user.id, **values})
+
+    def test_counters_follow_assignment_closing_archiving_and_deletion(self):
+        closed = self.env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)
+        first, second, third = self.ticket(self.ana), self.ticket(self.ana), self.ticket(self.bob)
+        self.assertEqual(self.counted(), {self.ana.id: 2, self.bob.id: 1})
+        first.user_id = self.eva
+        second.stage_id = closed
+        self.assertEqual(self.counted(), {self.bob.id: 1, self.eva.id: 1})
+        third.action_archive()
+        first.team_id = self.env["helpdesk.ticket.team"].create({"name": "Other"})
+        self.assertEqual(self.counted(), {})
+        third.action_unarchive()
+        self.ticket(self.bob).unlink()
+        self.assertEqual(self.counted(), {self.bob.id: 1})
+        self.assertEqual(self.counted(), self.recounted())
+
+    def test_reopening_a_stage_counts_its_requests_again(self):
+        stage = self.env["helpdesk.ticket.stage"].create({"name": "Parked", "closed": True})
+        self.ticket(self.bob, stage_id=stage.id)
+        self.assertEqual(self.counted().get(self.bob.id, 0), 0)
+        stage.closed = False
+        self.assertEqual(self.counted()[self.bob.id], 1)
+
+    def test_recount_repairs_changes_made_behind_the_orm(self):
+        ticket = self.ticket(self.ana)
+        self.env.cr.execute(
+            "UPDATE helpdesk_ticket SET user_id = %s WHERE id = %s", (self.bob.id, ticket.id)
+        )
+        self.assertEqual(self.counted()[self.ana.id], 1)
+        self.assertEqual(self.recounted(), {self.bob.id: 1})
+
+
+class TestWorkingTime(AssignmentCase):
+    """Members whose schedule is known get requests only while at work."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.team.autoreg_assignment_policy = "least_busy"
+        cls.calendar = cls.env["resource.calendar"].create(
+            {"name": "Around the clock", "tz": "UTC", "attendance_ids": [
+                (0, 0, {"name": f"Day {day}", "dayofweek": str(day), "hour_from": 0,
+                        "hour_to": 23.99}) for day in range(7)
+            ]}
+        )
+        cls.resources = {
+            user: cls.env["resource.resource"].create(
+                {"name": user.name, "user_id": user.id, "calendar_id": cls.calendar.id,
+                 "tz": "UTC"}
+            )
+            for user in (cls.ana, cls.bob)
+        }
+
+    def test_member_on_leave_is_skipped(self):
+        now = fields.Datetime.now()
+        self.env["resource.calendar.leaves"].create(
+            {"name": "Holiday", "resource_id": self.resources[self.ana].id,
+             "calendar_id": self.calendar.id,
+             "date_from": now - timedelta(days=1), "date_to": now + timedelta(days=1)}
+        )
+        self.assertEqual(self.new_request().user_id, self.bob)
+
+    def test_member_outside_working_hours_is_skipped(self):
+        today = str(fields.Datetime.now().weekday())
+        self.calendar.attendance_ids.filtered(lambda att: att.dayofweek == today).unlink()
+        # ana and bob have no hours today; eva's hours are unknown
+        self.assertEqual(self.new_request().user_id, self.eva)
+        self.assertEqual(self.new_request().user_id, self.eva)
+
+    def test_teams_may_ignore_working_time(self):
+        self.calendar.attendance_ids.unlink()
+        self.team.autoreg_respect_working_time = False
+        self.assertEqual(self.new_request().user_id, self.ana)

@@ -1,0 +1,266 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""A company's Telegram bot: its settings and its calls to the Bot API.
+
+Calls go through python-telegram-bot's ``Bot`` client, pointed at
+``api_url`` (Telegram, or a local Bot API server). The token is a secret:
+only administrators read it, and it is scrubbed from every error kept or
+logged.
+"""
+
+import asyncio
+import logging
+import secrets
+
+from telegram import Bot
+from telegram.error import TelegramError
+from telegram.request import HTTPXRequest
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+# httpx logs each request's URL, which holds the bot's token, at INFO.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+WEBHOOK_ROUTE = "/client_autoreg/telegram/%s/webhook"
+# The Bot API accepts 1-256 characters A-Z, a-z, 0-9, _ and -.
+SECRET_TOKEN_BYTES = 32
+ALLOWED_UPDATES = ["message"]
+
+
+class AutoregTelegramBot(models.Model):
+    _name = "autoreg.telegram.bot"
+    _description = "Telegram Bot"
+    _inherit = ["mail.thread"]
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    username = fields.Char(readonly=True, help="The bot's @username, read with getMe.")
+    token = fields.Char(
+        required=True,
+        groups="base.group_system",
+        copy=False,
+        help="The token given by @BotFather. Only administrators can read it.",
+    )
+    api_url = fields.Char(
+        string="Bot API server",
+        required=True,
+        default="https://api.telegram.org",
+        help="Telegram's Bot API, or the address of a local Bot API server.",
+    )
+    mode = fields.Selection(
+        selection=[
+            ("webhook", "Webhook (Telegram calls Odoo)"),
+            ("polling", "Polling (Odoo asks Telegram)"),
+        ],
+        default="webhook",
+        required=True,
+        help="Webhooks need Odoo to be reachable over public HTTPS; polling "
+        "works from anywhere, with a delay of the polling job's interval.",
+    )
+    webhook_secret = fields.Char(
+        string="Webhook secret token",
+        groups="base.group_system",
+        copy=False,
+        default=lambda self: self._new_webhook_secret(),
+        help="Telegram sends it with every update; updates without it are refused.",
+    )
+    webhook_url = fields.Char(compute="_compute_webhook_url")
+    team_id = fields.Many2one(
+        comodel_name="helpdesk.ticket.team",
+        string="Helpdesk team",
+        check_company=True,
+        help="Team receiving the requests of this bot; default: the Telegram channel's team.",
+    )
+    channel_id = fields.Many2one(
+        comodel_name="helpdesk.ticket.channel",
+        required=True,
+        ondelete="restrict",
+        default=lambda self: self.env.ref(
+            "client_autoreg.helpdesk_ticket_channel_telegram", raise_if_not_found=False
+        ),
+    )
+    lang_id = fields.Many2one(
+        comodel_name="res.lang",
+        string="Fallback language",
+        help="Language of the bot's answers when the customer's Telegram "
+        "language is not installed in Odoo; default: the company's.",
+    )
+    greeting = fields.Text(
+        translate=True,
+        help="First message to a new customer; empty: the module's greeting.",
+    )
+    phone_prompt = fields.Text(
+        translate=True,
+        help="Asks a new customer to share their phone number; empty: the module's text.",
+    )
+    last_update_id = fields.Integer(
+        readonly=True, help="Polling: the last update received from getUpdates."
+    )
+    chat_count = fields.Integer(compute="_compute_chat_count")
+    company_id = fields.Many2one(
+        comodel_name="res.company", required=True, default=lambda self: self.env.company
+    )
+
+    @api.model
+    def _new_webhook_secret(self):
+        return secrets.token_urlsafe(SECRET_TOKEN_BYTES)
+
+    def _compute_webhook_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for bot in self:
+            bot.webhook_url = base_url + WEBHOOK_ROUTE % bot.id if bot.id else False
+
+    def _compute_chat_count(self):
+        counts = dict(
+            self.env["autoreg.telegram.chat"]._read_group(
+                [("bot_id", "in", self.ids)], ["bot_id"], ["__count"]
+            )
+        )
+        for bot in self:
+            bot.chat_count = counts.get(bot, 0)
+
+    def _intake_team(self):
+        self.ensure_one()
+        return self.team_id or self.channel_id._autoreg_intake_team(self.company_id)
+
+    # ------------------------------------------------------------------
+    # Bot API calls
+    # ------------------------------------------------------------------
+
+    def _call(self, method, **params):
+        """Call the Bot API method ``method`` (a ``telegram.Bot`` coroutine
+        name) and return its result.
+
+        :raise telegram.error.TelegramError: with the token scrubbed
+        """
+        self.ensure_one()
+        token = self.sudo().token  # sudo: the secret is read to call, never shown
+
+        async def run():
+            request = HTTPXRequest(connect_timeout=5.0, read_timeout=10.0)
+            async with Bot(
+                token,
+                base_url=f"{self.api_url.rstrip('/')}/bot",
+                base_file_url=f"{self.api_url.rstrip('/')}/file/bot",
+                request=request,
+            ) as bot:
+                result = await getattr(bot, method)(**params)
+                if method == "get_file":
+                    return result, bytes(await result.download_as_bytearray())
+                return result
+
+        try:
+            return asyncio.run(run())
+        except TelegramError as error:
+            error.message = self._scrub(error.message)
+            error.args = tuple(self._scrub(str(arg)) for arg in error.args)
+            raise
+
+    def _scrub(self, text):
+        """``text`` without the bot's token."""
+        token = self.sudo().token or ""
+        return (text or "").replace(token, "***") if token else text
+
+    def _describe(self, error):
+        return self._scrub(f"{type(error).__name__}: {error}")
+
+    def action_check_connection(self):
+        self.ensure_one()
+        try:
+            me = self._call("get_me")
+        except TelegramError as error:
+            raise UserError(
+                _("Telegram did not accept the bot: %(error)s", error=self._describe(error))
+            ) from None
+        self.username = me.username
+        return self._notify(_("Connected to @%(username)s.", username=me.username))
+
+    def action_set_webhook(self):
+        self.ensure_one()
+        if not self.webhook_url.startswith("https://"):
+            raise UserError(
+                _(
+                    "Telegram only calls webhooks over HTTPS, and this database's "
+                    "address is %(url)s. Set web.base.url to the public HTTPS "
+                    "address, or use polling.",
+                    url=self.webhook_url,
+                )
+            )
+        return self._set_webhook(self.webhook_url)
+
+    def _set_webhook(self, url):
+        try:
+            self._call(
+                "set_webhook",
+                url=url,
+                secret_token=self.sudo().webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        except TelegramError as error:
+            raise UserError(
+                _("Telegram refused the webhook: %(error)s", error=self._describe(error))
+            ) from None
+        self.mode = "webhook"
+        return self._notify(_("Telegram now sends the updates to %(url)s.", url=url))
+
+    def action_new_webhook_secret(self):
+        self.sudo().webhook_secret = self._new_webhook_secret()
+
+    def _notify(self, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": "success", "message": message, "sticky": False},
+        }
+
+    # ------------------------------------------------------------------
+    # Receiving updates: webhook and polling share the same path
+    # ------------------------------------------------------------------
+
+    def _check_webhook_secret(self, secret):
+        self.ensure_one()
+        expected = self.sudo().webhook_secret or ""
+        return bool(expected) and secrets.compare_digest(expected, secret or "")
+
+    def _receive_update(self, raw):
+        """Store one update (JSON text) and have it processed; a replay of an
+        update already stored does nothing.
+
+        :return: ``(inbound, created)``
+        :raise ValueError: when ``raw`` is not a Telegram update
+        """
+        self.ensure_one()
+        inbound, created = self.env["autoreg.inbound"]._receive_telegram(self, raw)
+        if created:
+            self.env.ref("client_autoreg.ir_cron_autoreg_process_received")._trigger()
+        return inbound, created
+
+    def action_poll(self):
+        for bot in self:
+            bot._poll()
+        return True
+
+    def _poll(self, limit=100):
+        """Fetch the waiting updates with getUpdates and store them."""
+        self.ensure_one()
+        updates = self._call(
+            "get_updates",
+            offset=self.last_update_id + 1,
+            limit=limit,
+            timeout=0,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        for update in updates:
+            self._receive_update(update.to_json())
+            self.last_update_id = max(self.last_update_id, update.update_id)
+        return len(updates)
+
+    @api.model
+    def _cron_poll(self):
+        for bot in self.search([("mode", "=", "polling")]):
+            try:
+                bot._poll()
+            except TelegramError as error:
+                _logger.warning("Polling Telegram bot %s failed: %s", bot.id, bot._describe(error))

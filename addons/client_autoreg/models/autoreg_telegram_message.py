@@ -1,0 +1,157 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Messages to send to Telegram chats: the bot's answers and the staff's
+replies. They are queued in the transaction that decides them and sent by a
+job right after, so that a Bot API outage delays them and loses nothing:
+failed sends stay visible with their error and are retried with a growing
+delay."""
+
+import json
+import logging
+import threading
+from datetime import timedelta
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+
+_logger = logging.getLogger(__name__)
+
+STATES = [
+    ("pending", "To send"),
+    ("sent", "Sent"),
+    ("error", "Failed, will retry"),
+    ("failed", "Failed"),
+]
+MAX_ATTEMPTS = 8
+# Telegram will never accept these: retrying would not help.
+PERMANENT_ERRORS = (BadRequest, Forbidden)
+
+
+class AutoregTelegramMessage(models.Model):
+    _name = "autoreg.telegram.message"
+    _description = "Telegram Message to Send"
+    _order = "id"
+
+    chat_id = fields.Many2one(
+        comodel_name="autoreg.telegram.chat", required=True, readonly=True, ondelete="cascade",
+        index=True,
+    )
+    bot_id = fields.Many2one(related="chat_id.bot_id", store=True)
+    text = fields.Text(required=True, readonly=True)
+    reply_markup = fields.Text(readonly=True, help="Keyboard sent with the text (JSON).")
+    ticket_id = fields.Many2one(
+        comodel_name="helpdesk.ticket", string="Request", readonly=True, index="btree_not_null",
+        ondelete="set null",
+    )
+    mail_message_id = fields.Many2one(
+        comodel_name="mail.message", string="Reply", readonly=True, ondelete="set null",
+        help="The staff reply in Odoo that this message carries to the chat.",
+    )
+    state = fields.Selection(
+        selection=STATES, default="pending", required=True, readonly=True, index=True
+    )
+    attempt_count = fields.Integer(readonly=True)
+    next_try = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
+    error_message = fields.Text(readonly=True)
+    sent_date = fields.Datetime(readonly=True)
+    telegram_message_id = fields.Char(readonly=True)
+    company_id = fields.Many2one(related="chat_id.company_id", store=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        messages = super().create(vals_list)
+        self._send_job()._trigger()
+        return messages
+
+    def _send_job(self):
+        return self.env.ref("client_autoreg.ir_cron_autoreg_telegram_send").sudo()
+
+    @api.model
+    def _cron_send(self, limit=100):
+        """Send what is due, oldest first (the order of each chat is kept)."""
+        due = self.search(
+            [("state", "in", ("pending", "error")), ("next_try", "<=", fields.Datetime.now())],
+            order="id",
+            limit=limit,
+        )
+        # Each result is committed at once, unless in a test transaction.
+        due._send(auto_commit=not getattr(threading.current_thread(), "testing", False))
+        if len(due) == limit:
+            self._send_job()._trigger()
+        return len(due)
+
+    def _send(self, auto_commit=False):
+        blocked_chats = set()
+        for message in self:
+            if message.chat_id.id in blocked_chats:
+                continue  # an earlier message of this chat waits: keep the order
+            message._send_one()
+            if message.state != "sent":
+                blocked_chats.add(message.chat_id.id)
+            if auto_commit:
+                # Each result is kept even if a later send fails the job.
+                self.env.cr.commit()
+
+    def _send_one(self):
+        self.ensure_one()
+        bot = self.bot_id
+        attempts = self.attempt_count + 1
+        try:
+            sent = bot._call(
+                "send_message",
+                chat_id=int(self.chat_id.chat_id),
+                text=self.text,
+                reply_markup=self._markup(),
+            )
+        except TelegramError as error:
+            permanent = isinstance(error, PERMANENT_ERRORS) or attempts >= MAX_ATTEMPTS
+            _logger.warning(
+                "Telegram message %s to chat %s not sent (attempt %s): %s",
+                self.id, self.chat_id.id, attempts, bot._describe(error),
+            )
+            self.write(
+                {
+                    "state": "failed" if permanent else "error",
+                    "attempt_count": attempts,
+                    "error_message": bot._describe(error),
+                    "next_try": fields.Datetime.now() + self._retry_delay(attempts),
+                }
+            )
+            if not permanent:
+                self._send_job()._trigger(self.next_try)
+            return
+        self.write(
+            {
+                "state": "sent",
+                "attempt_count": attempts,
+                "error_message": False,
+                "sent_date": fields.Datetime.now(),
+                "telegram_message_id": str(sent.message_id),
+            }
+        )
+
+    @api.model
+    def _retry_delay(self, attempts):
+        """30 s, 1 min, 2 min... up to an hour."""
+        return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+    def _markup(self):
+        if not self.reply_markup:
+            return None
+        markup = json.loads(self.reply_markup)
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(**button) for button in row] for row in markup["keyboard"]],
+            one_time_keyboard=markup.get("one_time_keyboard"),
+            resize_keyboard=markup.get("resize_keyboard"),
+        )
+
+    def action_retry(self):
+        if not self.env.user.has_group("client_autoreg.group_autoreg_manager"):
+            raise AccessError(_("Only intake managers can resend Telegram messages."))
+        self.filtered(lambda msg: msg.state in ("error", "failed")).write(
+            {"state": "pending", "next_try": fields.Datetime.now()}
+        )
+        self._send_job()._trigger()
+        return True
