@@ -4,6 +4,8 @@
 #                                     stock Odoo + helpdesk_mgmt (--messages N)
 #   scripts/bench.sh assignment       bench/assignment.py: one assignment with
 #                                     10 / 1,000 / 100,000 open requests
+#   scripts/bench.sh telegram [args]  bench/telegram_webhook.py: 5,000+ updates
+#                                     posted to the webhook by concurrent clients
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 
@@ -32,6 +34,10 @@ CONF="$ODOO_VENV/client_autoreg-bench.conf"
 case "${1:-email}" in
     assignment)
         exec "$ODOO_VENV/bin/python" "$ROOT/bench/assignment.py" -c "$CONF" --db "$AUTOREG_DB" ;;
+    telegram)
+        shift
+        exec "$ODOO_VENV/bin/python" "$ROOT/bench/telegram_webhook.py" -c "$CONF" \
+            --db "$AUTOREG_DB" --odoo-src "$ODOO_SRC" "$@" ;;
     email)
         shift || true ;;
 esac

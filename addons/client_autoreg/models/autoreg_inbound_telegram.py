@@ -135,7 +135,8 @@ class AutoregInbound(models.Model):
         if chat.state == "new":
             chat._say(texts["greeting"])
             chat.state = "awaiting_phone"
-        chat._say(texts["phone_prompt"], ask_phone=True)
+        if not chat._last_message_asked_phone():
+            chat._say(texts["phone_prompt"], ask_phone=True)
         if self._telegram_is_start(message):
             return self._ignore(_("Conversation started"))
         self.write({"state": "waiting", "filter_reason": _("Waiting for the phone number")})

@@ -20,8 +20,10 @@ from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
-# httpx logs each request's URL, which holds the bot's token, at INFO.
+# Bot API URLs hold the bot's token: httpx logs each request's URL at INFO,
+# python-telegram-bot its base URL at DEBUG. Neither reaches Odoo's log.
 logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("telegram").setLevel(logging.INFO)
 
 WEBHOOK_ROUTE = "/client_autoreg/telegram/%s/webhook"
 # The Bot API accepts 1-256 characters A-Z, a-z, 0-9, _ and -.

@@ -93,24 +93,34 @@ class AutoregTelegramChat(models.Model):
         self.ensure_one()
         chat = self.with_context(lang=self._lang())
         bot = chat.bot_id.with_context(lang=chat.env.context["lang"])
-        _t = chat.env._
+        env = chat.env
         return {
-            "greeting": bot.greeting
-            or _t("Hello! This is %(company)s. We are glad to help you here.",
-                  company=bot.company_id.name),
-            "phone_prompt": bot.phone_prompt
-            or _t("To register you as our customer, please share your phone number "
-                  "with the button below."),
-            "phone_button": _t("Share my phone number"),
-            "linked": _t("Thank you, %(name)s! Your number %(phone)s is registered. "
-                         "Write your request and we will answer here.",
-                         name=chat.partner_id.name or "", phone=chat.phone or ""),
-            "foreign_contact": _t("Sorry, we can only register your own phone number. "
-                                  "Please share it with the button below."),
-            "invalid_phone": _t("Sorry, we could not read this phone number. "
-                                "Please share it with the button below."),
-            "received": _t("Thank you, we received your message (request %(number)s).",
-                           number=number),
+            "greeting": bot.greeting or env._(
+                "Hello! This is %(company)s. We are glad to help you here.",
+                company=bot.company_id.name,
+            ),
+            "phone_prompt": bot.phone_prompt or env._(
+                "To register you as our customer, please share your phone number "
+                "with the button below."
+            ),
+            "phone_button": env._("Share my phone number"),
+            "linked": env._(
+                "Thank you, %(name)s! Your number %(phone)s is registered. "
+                "Write your request and we will answer here.",
+                name=chat.partner_id.name or "",
+                phone=chat.phone or "",
+            ),
+            "foreign_contact": env._(
+                "Sorry, we can only register your own phone number. "
+                "Please share it with the button below."
+            ),
+            "invalid_phone": env._(
+                "Sorry, we could not read this phone number. "
+                "Please share it with the button below."
+            ),
+            "received": env._(
+                "Thank you, we received your message (request %(number)s).", number=number
+            ),
         }
 
     def _say(self, text, ask_phone=False, ticket=None, message=None):
@@ -128,6 +138,15 @@ class AutoregTelegramChat(models.Model):
                 "mail_message_id": message and message.id,
             }
         )
+
+    def _last_message_asked_phone(self):
+        """Whether the bot's last message is still the phone request (no
+        need to repeat it to someone who keeps writing)."""
+        self.ensure_one()
+        last = self.env["autoreg.telegram.message"].search(
+            [("chat_id", "=", self.id)], order="id desc", limit=1
+        )
+        return bool(last.reply_markup)
 
     def _phone_keyboard(self):
         return json.dumps(

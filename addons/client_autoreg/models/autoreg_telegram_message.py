@@ -83,13 +83,26 @@ class AutoregTelegramMessage(models.Model):
         return len(due)
 
     def _send(self, auto_commit=False):
+        """Send in order; a chat whose oldest unsent message fails or is not
+        due yet gets nothing else meanwhile, so its messages keep their order."""
+        first_unsent = dict(
+            self._read_group(
+                [("chat_id", "in", self.chat_id.ids), ("state", "in", ("pending", "error"))],
+                ["chat_id"],
+                ["id:min"],
+            )
+        )
         blocked_chats = set()
-        for message in self:
-            if message.chat_id.id in blocked_chats:
-                continue  # an earlier message of this chat waits: keep the order
+        for message in self.sorted("id"):
+            chat = message.chat_id
+            if chat in blocked_chats:
+                continue
+            if message.id > first_unsent.get(chat, 0) and first_unsent[chat] not in self.ids:
+                blocked_chats.add(chat)  # its oldest message waits for its retry time
+                continue
             message._send_one()
             if message.state != "sent":
-                blocked_chats.add(message.chat_id.id)
+                blocked_chats.add(chat)
             if auto_commit:
                 # Each result is kept even if a later send fails the job.
                 self.env.cr.commit()

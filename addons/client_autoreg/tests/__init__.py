@@ -8,3 +8,7 @@ from . import test_email_signals
 from . import test_inbound_errors
 from . import test_inbound_idempotency
 from . import test_request_registration
+from . import test_telegram_conversation
+from . import test_telegram_delivery
+from . import test_telegram_webhook
+from . import test_translations

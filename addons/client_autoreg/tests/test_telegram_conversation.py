@@ -1,0 +1,110 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import json
+
+from .common_telegram import TelegramCase
+
+
+class TestTelegramConversation(TelegramCase):
+    def test_first_contact_asks_for_the_phone_and_registers_what_was_written(self):
+        self.deliver(self.updates.text(self.meera, "/start"))
+        early = self.deliver(self.updates.text(self.meera, "My washing machine leaks"))
+        self.assertEqual(early.state, "waiting")
+        self.assertFalse(self.Partner.search([("name", "=", "Meera Iyer")]))
+        self.flush_outbox()
+        greeting, prompt, *_again = self.api.sent()
+        self.assertIn(self.company.name, greeting["text"])
+        button = prompt["reply_markup"]["keyboard"][0][0]
+        self.assertTrue(button["request_contact"])
+
+        self.api.calls.clear()
+        self.deliver(self.updates.contact(self.meera, "919811122233"))
+        self.flush_outbox()
+
+        partner = self.Partner.search([("phone_sanitized", "=", "+919811122233")])
+        self.assertEqual(partner.name, "Meera Iyer")
+        chat = self.env["autoreg.telegram.chat"].search([("partner_id", "=", partner.id)])
+        self.assertEqual((chat.state, chat.phone, chat.telegram_user_id),
+                         ("linked", "+919811122233", "5550001"))
+        early.invalidate_recordset()
+        self.assertEqual(early.state, "done")
+        ticket = early.ticket_id
+        self.assertEqual((ticket.partner_id, ticket.channel_id), (partner, self.telegram))
+        self.assertIn("washing machine leaks", ticket.description)
+        thanks, received = self.texts_to(self.meera)
+        self.assertIn("+919811122233", thanks)
+        self.assertIn(ticket.number, received)
+
+    def test_later_messages_join_the_open_request(self):
+        chat = self.register_chat(self.meera, "+91 98111 22244")
+        first = self.deliver(self.updates.text(self.meera, "Order 55 is late"))
+        second = self.deliver(self.updates.text(self.meera, "Any news?"))
+        self.assertEqual(first.ticket_id, second.ticket_id)
+        self.assertEqual(first.ticket_id.autoreg_telegram_chat_id, chat)
+        posted = first.ticket_id.message_ids.filtered(lambda msg: "Any news?" in msg.body)
+        self.assertEqual(posted.author_id, chat.partner_id)
+
+    def test_existing_contact_is_matched_by_a_differently_written_number(self):
+        known = self.Partner.create({"name": "Meera (shop)", "phone": "098111 22255",
+                                     "country_id": self.env.ref("base.in").id})
+        chat = self.register_chat(self.meera, "919811122255")
+        self.assertEqual(chat.partner_id, known)
+        self.assertEqual(self.Partner.search_count([("phone_sanitized", "=", "+919811122255")]), 1)
+
+    def test_contact_of_someone_else_is_refused(self):
+        self.deliver(self.updates.text(self.meera, "/start"))
+        refused = self.deliver(self.updates.contact(self.meera, "919811122266", owner_id=777))
+        self.flush_outbox()
+        self.assertEqual(refused.state, "ignored")
+        self.assertFalse(self.Partner.search([("phone_sanitized", "=", "+919811122266")]))
+        chat = refused.telegram_chat_id
+        self.assertNotEqual(chat.state, "linked")
+        self.assertIn("only register your own phone number", self.texts_to(self.meera)[-1])
+
+    def test_invalid_number_is_asked_again(self):
+        self.deliver(self.updates.text(self.meera, "/start"))
+        inbound = self.deliver(self.updates.contact(self.meera, "12"))
+        self.flush_outbox()
+        self.assertEqual(inbound.state, "ignored")
+        self.assertIn("could not read this phone number", self.texts_to(self.meera)[-1])
+
+    def test_replayed_update_is_stored_and_registered_once(self):
+        self.register_chat(self.meera, "+919811122277")
+        update = self.updates.text(self.meera, "Please call me")
+        first, created = self.bot._receive_update(json.dumps(update))
+        replay, created_again = self.bot._receive_update(json.dumps(update))
+        self.assertEqual((first, created, created_again), (replay, True, False))
+        first._process()
+        self.assertEqual(self.Ticket.search_count([("partner_id", "=", first.partner_id.id)]), 1)
+
+    def test_photo_is_downloaded_and_attached(self):
+        self.register_chat(self.meera, "+919811122288")
+        self.api.add_file("photo-1", b"\xff\xd8\xff\xe0 a jpeg", "photos/file_1.jpg")
+        inbound = self.deliver(self.updates.photo(self.meera, "photo-1", caption="Broken part"))
+        self.assertEqual(inbound.state, "done")
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "helpdesk.ticket"), ("res_id", "=", inbound.ticket_id.id)]
+        )
+        self.assertEqual(attachment.raw, b"\xff\xd8\xff\xe0 a jpeg")
+        self.assertEqual([c["file_id"] for c in self.api.sent("getFile")], ["photo-1"])
+
+    def test_unreachable_bot_api_keeps_the_photo_message_for_a_retry(self):
+        self.register_chat(self.meera, "+919811122299")
+        self.api.add_file("photo-2", b"jpeg bytes", "photos/file_2.jpg")
+        self.api.down = True
+        inbound = self.deliver(self.updates.photo(self.meera, "photo-2"))
+        self.assertEqual(inbound.state, "error")
+        self.assertFalse(inbound.ticket_id)
+        self.api.down = False
+        inbound.action_retry()
+        self.assertEqual(inbound.state, "done")
+        self.assertEqual(inbound.ticket_id.attachment_ids.raw, b"jpeg bytes")
+
+    def test_malformed_updates_are_refused_with_a_reason(self):
+        for raw, reason in (
+            ("not json", "not JSON"),
+            ('{"message": {}}', "no update_id"),
+            ('[1, 2]', "no update_id"),
+        ):
+            with self.assertRaisesRegex(ValueError, reason):
+                self.bot._receive_update(raw)
+        self.assertFalse(self.Inbound.search([("telegram_bot_id", "=", self.bot.id)]))

@@ -1,0 +1,161 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+from datetime import timedelta
+
+from freezegun import freeze_time
+from telegram.error import InvalidToken
+
+from odoo import fields
+from odoo.tests import new_test_user
+
+from .common_telegram import TOKEN, TelegramCase
+
+
+class TestTelegramDelivery(TelegramCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agent = new_test_user(
+            cls.env, login="tg_agent", name="Agent Ravi",
+            groups="base.group_user,helpdesk_mgmt.group_helpdesk_user",
+        )
+
+    def request_of(self, user, phone, text="My fridge is warm"):
+        self.register_chat(user, phone)
+        ticket = self.deliver(self.updates.text(user, text)).ticket_id
+        self.flush_outbox()
+        self.api.calls.clear()
+        return ticket
+
+    def test_staff_reply_reaches_the_chat_and_notes_do_not(self):
+        ticket = self.request_of(self.meera, "+919822200011")
+        ticket.with_user(self.agent).message_post(
+            body="A technician comes tomorrow at 10.", message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        ticket.with_user(self.agent).message_post(
+            body="Internal: check the warranty", message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        self.flush_outbox()
+        self.assertEqual(self.texts_to(self.meera), ["A technician comes tomorrow at 10."])
+        delivery = ticket.autoreg_telegram_message_ids.filtered(lambda m: m.mail_message_id)
+        self.assertEqual(delivery.state, "sent")
+        self.assertTrue(delivery.telegram_message_id)
+
+    def test_bot_api_down_then_recovered_delivers_later(self):
+        ticket = self.request_of(self.meera, "+919822200022")
+        self.api.down = True
+        ticket.with_user(self.agent).message_post(
+            body="Your part has arrived.", message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.flush_outbox()
+        delivery = ticket.autoreg_telegram_message_ids.filtered(lambda m: m.mail_message_id)
+        self.assertEqual(delivery.state, "error")
+        self.assertIn("Bad Gateway", delivery.error_message)
+        self.assertEqual(ticket.autoreg_telegram_undelivered, 1)
+
+        self.api.down = False
+        self.flush_outbox()  # not due yet: nothing is sent before its retry time
+        self.assertEqual(self.texts_to(self.meera), [])
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=5)):
+            self.flush_outbox()
+        self.assertEqual(self.texts_to(self.meera), ["Your part has arrived."])
+        self.assertEqual(delivery.state, "sent")
+        ticket.invalidate_recordset(["autoreg_telegram_undelivered"])
+        self.assertEqual(ticket.autoreg_telegram_undelivered, 0)
+
+    def test_messages_of_a_chat_keep_their_order_after_a_failure(self):
+        ticket = self.request_of(self.meera, "+919822200033")
+        self.api.down = True
+        for text in ("one", "two"):
+            ticket.with_user(self.agent).message_post(
+                body=text, message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.flush_outbox()
+        self.api.down = False
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=5)):
+            self.flush_outbox()
+        self.assertEqual(self.texts_to(self.meera), ["one", "two"])
+
+    def test_rejected_token_is_never_shown(self):
+        self.bot.token = "7000001:WRONG-secret-token"
+        ticket = self.request_of(self.meera, "+919822200044")
+        failed = self.env["autoreg.telegram.message"].search(
+            [("bot_id", "=", self.bot.id), ("state", "=", "error")])
+        self.assertIn("rejected by the server", failed.error_message)
+        self.assertNotIn("WRONG-secret-token", failed.error_message)
+        self.assertIn(ticket.number, failed.chat_id._texts(ticket.number)["received"])
+        self.bot.token = TOKEN
+
+    def test_token_stays_out_of_the_logs_even_in_debug(self):
+        with self.assertLogs(level="DEBUG") as logs:
+            logging.getLogger(__name__).debug("calling the Bot API")
+            self.bot._call("get_me")
+            self.bot.token = "7000001:WRONG-secret-token"
+            with self.assertRaises(InvalidToken):
+                self.bot._call("get_me")
+        self.assertNotIn("WRONG-secret-token", "\n".join(logs.output))
+        self.assertNotIn(TOKEN.split(":")[1], "\n".join(logs.output))
+        self.bot.token = TOKEN
+
+    def test_check_connection_reads_the_bot_name(self):
+        self.bot.action_check_connection()
+        self.assertEqual(self.bot.username, "autoreg_test_bot")
+
+    def test_set_webhook_sends_url_and_secret(self):
+        self.bot._set_webhook(f"{self.api.url}/hook")
+        self.assertEqual(self.api.webhook["secret_token"], self.bot.webhook_secret)
+        self.assertEqual(self.api.webhook["allowed_updates"], ["message"])
+
+
+class TestTelegramPolling(TelegramCase):
+    def test_polling_stores_each_update_once(self):
+        self.bot.mode = "polling"
+        first = self.updates.text(self.meera, "/start")
+        second = self.updates.text(self.meera, "hello")
+        self.api.updates.extend([first, second])
+        self.assertEqual(self.bot._poll(), 2)
+        self.assertEqual(self.bot.last_update_id, second["update_id"])
+        self.assertEqual(self.bot._poll(), 0)  # confirmed: Telegram drops them
+        stored = self.Inbound.search([("telegram_bot_id", "=", self.bot.id)])
+        self.assertEqual(sorted(stored.mapped("idempotency_key")),
+                         [f"{self.bot.id}:{first['update_id']}",
+                          f"{self.bot.id}:{second['update_id']}"])
+        stored._process()
+        self.assertEqual(stored.mapped("state"), ["waiting", "ignored"])
+
+
+class TestTelegramLanguages(TelegramCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for code in ("hi_IN", "es_ES"):
+            cls.env["res.lang"]._activate_lang(code)
+        cls.env["ir.module.module"].search(
+            [("name", "=", "client_autoreg")])._update_translations(["hi_IN", "es_ES"])
+
+    def greeting_for(self, user):
+        self.deliver(self.updates.text(user, "/start"))
+        self.flush_outbox()
+        return self.texts_to(user)
+
+    def test_hindi_speaker_is_greeted_in_hindi(self):
+        greeting, prompt = self.greeting_for(
+            {"id": 5550101, "first_name": "Arjun", "language_code": "hi"})
+        self.assertIn("नमस्ते", greeting)
+        self.assertIn("फ़ोन नंबर", prompt)
+        button = self.api.sent()[-1]["reply_markup"]["keyboard"][0][0]["text"]
+        self.assertIn("फ़ोन नंबर", button)
+
+    def test_spanish_speaker_is_greeted_in_spanish(self):
+        greeting, prompt = self.greeting_for(
+            {"id": 5550102, "first_name": "Lucía", "language_code": "es-419"})
+        self.assertIn("¡Hola!", greeting)
+        self.assertIn("número de teléfono", prompt)
+
+    def test_unknown_language_falls_back_to_the_bot_language(self):
+        self.bot.lang_id = self.env["res.lang"]._lang_get("es_ES")
+        greeting, _prompt = self.greeting_for(
+            {"id": 5550103, "first_name": "Jean", "language_code": "fr"})
+        self.assertIn("¡Hola!", greeting)

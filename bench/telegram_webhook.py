@@ -1,0 +1,215 @@
+"""Telegram webhook load: many customers writing to the bot at once.
+
+Starts Odoo (odoo-bin, prefork workers) on a loopback port and a Bot API
+server on loopback, then posts updates to the bot's webhook from concurrent
+clients, as Telegram does: each customer sends /start, shares their phone
+number, then writes messages; a share of the updates is posted twice (a
+Telegram retry). Prints webhook throughput and p50 / p95 latency, then runs
+the intake job until every update is processed and prints its throughput.
+Checks that every distinct update was stored exactly once and that each
+customer got one contact and one request. Run it with
+scripts/bench.sh telegram.
+"""
+
+import argparse
+import importlib.util
+import json
+import queue
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.client import HTTPConnection
+from pathlib import Path
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+
+ROOT = Path(__file__).resolve().parent.parent
+# The tests' loopback Bot API server, loaded by path: importing it as a
+# module of the addon would import the addon's models too.
+_spec = importlib.util.spec_from_file_location(
+    "bot_api_server", ROOT / "addons/client_autoreg/tests/bot_api_server.py")
+bot_api_server = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bot_api_server)
+BotApiServer, UpdateFactory = bot_api_server.BotApiServer, bot_api_server.UpdateFactory
+
+TOKEN = "7000042:bench-token"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_updates(customers, messages_each, run):
+    """Updates in the order each customer's app sends them."""
+    factory = UpdateFactory(first_update_id=run * 1_000_000)
+    streams = []
+    for number in range(customers):
+        user = {"id": 8_000_000 + run * 10_000 + number, "first_name": f"Bench{number}",
+                "last_name": "Customer", "language_code": ("en", "hi", "es")[number % 3]}
+        stream = [factory.text(user, "/start"),
+                  factory.contact(user, f"+91 9{run % 10}{number:08d}")]
+        stream += [factory.text(user, f"Message {index} of customer {number}")
+                   for index in range(messages_each)]
+        streams.append(stream)
+    return streams
+
+
+def prepare(registry, api_url):
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        team = env["helpdesk.ticket.team"].search([], limit=1) or env[
+            "helpdesk.ticket.team"].create({"name": "Bench team"})
+        if not team.user_ids:
+            team.user_ids = env["res.users"].create(
+                [{"name": f"Bench agent {n}", "login": f"tg-bench-{n}-{time.time()}"}
+                 for n in range(3)])
+        bot = env["autoreg.telegram.bot"].create(
+            {"name": "Bench bot", "token": TOKEN, "api_url": api_url, "team_id": team.id})
+        return bot.id, bot.webhook_secret
+
+
+def start_odoo(args, port):
+    log = open(ROOT / "test-artifacts" / "bench-telegram-odoo.log", "w")
+    command = [sys.executable, str(Path(args.odoo_src) / "odoo-bin"), "-c", args.config,
+               "-d", args.db, f"--db-filter=^{args.db}$", "--http-interface=127.0.0.1",
+               f"--http-port={port}", "--gevent-port=0", f"--workers={args.workers}",
+               "--max-cron-threads=0", "--log-level=warn", "--limit-time-real=600"]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.5)
+    process.kill()
+    raise SystemExit("Odoo did not start; see test-artifacts/bench-telegram-odoo.log")
+
+
+def post_all(port, path, secret, streams, clients, replay_share):
+    """Each client owns some customers and posts their updates in order."""
+    work = queue.Queue()
+    for stream in streams:
+        work.put(stream)
+    latencies, statuses, lock = [], {}, threading.Lock()
+    rng = random.Random(42)
+
+    def client():
+        connection = HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Content-Type": "application/json",
+                   "X-Telegram-Bot-Api-Secret-Token": secret}
+        while True:
+            try:
+                stream = work.get_nowait()
+            except queue.Empty:
+                break
+            for update in stream:
+                body = json.dumps(update)
+                for _attempt in range(2 if rng.random() < replay_share else 1):
+                    started = time.perf_counter()
+                    connection.request("POST", path, body=body, headers=headers)
+                    response = connection.getresponse()
+                    response.read()
+                    elapsed = time.perf_counter() - started
+                    with lock:
+                        latencies.append(elapsed)
+                        statuses[response.status] = statuses.get(response.status, 0) + 1
+        connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, latencies, statuses
+
+
+def process_all(registry):
+    """Run the intake job (as the scheduler would) until nothing is left."""
+    started = time.perf_counter()
+    while True:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            done = env["autoreg.inbound"]._cron_process_received(limit=200)
+        if not done:
+            return time.perf_counter() - started
+
+
+def check(registry, bot_id):
+    with registry.cursor() as cr:
+        cr.execute("SELECT COUNT(*), COUNT(DISTINCT idempotency_key) FROM autoreg_inbound "
+                   "WHERE telegram_bot_id = %s", (bot_id,))
+        stored, distinct = cr.fetchone()
+        cr.execute("SELECT state, COUNT(*) FROM autoreg_inbound WHERE telegram_bot_id = %s "
+                   "GROUP BY state ORDER BY state", (bot_id,))
+        states = dict(cr.fetchall())
+        cr.execute("""SELECT COUNT(DISTINCT chat.partner_id), COUNT(DISTINCT ticket.id)
+                        FROM autoreg_telegram_chat chat
+                        LEFT JOIN helpdesk_ticket ticket
+                          ON ticket.autoreg_telegram_chat_id = chat.id
+                       WHERE chat.bot_id = %s""", (bot_id,))
+        partners, tickets = cr.fetchone()
+    return stored, distinct, states, partners, tickets
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--odoo-src", required=True)
+    parser.add_argument("--customers", type=int, default=500)
+    parser.add_argument("--messages", type=int, default=8, help="per customer, after the phone")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--replays", type=float, default=0.05)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(["-c", args.config, "--log-level=warn"])
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    registry = Registry(args.db)
+    run = int(time.time()) % 100
+    streams = build_updates(args.customers, args.messages, run)
+    total = sum(len(stream) for stream in streams)
+
+    with BotApiServer(TOKEN) as bot_api:
+        bot_id, secret = prepare(registry, bot_api.url)
+        port = free_port()
+        server = start_odoo(args, port)
+        try:
+            path = f"/client_autoreg/telegram/{bot_id}/webhook"
+            elapsed, latencies, statuses = post_all(
+                port, path, secret, streams, args.clients, args.replays)
+        finally:
+            server.terminate()
+            server.wait(30)
+        processing = process_all(registry)
+        stored, distinct, states, partners, tickets = check(registry, bot_id)
+
+    cuts = statistics.quantiles(latencies, n=100)
+    print(f"Webhook: {len(latencies):,} posts ({total:,} distinct updates + "
+          f"{len(latencies) - total:,} replays) from {args.clients} clients, "
+          f"{args.workers} Odoo workers")
+    print(f"  throughput {len(latencies) / elapsed:8.1f} posts/s   "
+          f"p50 {1000 * cuts[49]:6.1f} ms   p95 {1000 * cuts[94]:6.1f} ms   "
+          f"max {1000 * max(latencies):6.1f} ms   statuses {statuses}")
+    print(f"Intake job: {total:,} updates processed in {processing:.1f} s "
+          f"({total / processing:.1f} updates/s)   states {states}")
+    print(f"Stored {stored:,} records for {distinct:,} distinct keys "
+          f"(expected {total:,}); {partners} contacts, {tickets} requests "
+          f"for {args.customers} customers")
+    ok = stored == distinct == total and partners == tickets == args.customers
+    print("CHECK", "OK" if ok else "FAILED")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
