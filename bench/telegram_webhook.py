@@ -16,19 +16,24 @@ import importlib.util
 import json
 import queue
 import random
-import socket
-import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from http.client import HTTPConnection
 from pathlib import Path
 
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from odoo_server import (  # noqa: E402
+    percentiles,
+    run_clients,
+    run_intake_job,
+    start_odoo,
+    stop_odoo,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 # The tests' loopback Bot API server, loaded by path: importing it as a
@@ -40,12 +45,6 @@ _spec.loader.exec_module(bot_api_server)
 BotApiServer, UpdateFactory = bot_api_server.BotApiServer, bot_api_server.UpdateFactory
 
 TOKEN = "7000042:bench-token"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build_updates(customers, messages_each, run):
@@ -75,24 +74,6 @@ def prepare(registry, api_url):
         bot = env["autoreg.telegram.bot"].create(
             {"name": "Bench bot", "token": TOKEN, "api_url": api_url, "team_id": team.id})
         return bot.id, bot.webhook_secret
-
-
-def start_odoo(args, port):
-    log = open(ROOT / "test-artifacts" / "bench-telegram-odoo.log", "w")
-    command = [sys.executable, str(Path(args.odoo_src) / "odoo-bin"), "-c", args.config,
-               "-d", args.db, f"--db-filter=^{args.db}$", "--http-interface=127.0.0.1",
-               f"--http-port={port}", "--gevent-port=0", f"--workers={args.workers}",
-               "--max-cron-threads=0", "--log-level=warn", "--limit-time-real=600"]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=2)
-            return process
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise SystemExit("Odoo did not start; see test-artifacts/bench-telegram-odoo.log")
 
 
 def post_all(port, path, secret, streams, clients, replay_share):
@@ -125,24 +106,7 @@ def post_all(port, path, secret, streams, clients, replay_share):
                         statuses[response.status] = statuses.get(response.status, 0) + 1
         connection.close()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started, latencies, statuses
-
-
-def process_all(registry):
-    """Run the intake job (as the scheduler would) until nothing is left."""
-    started = time.perf_counter()
-    while True:
-        with registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            done = env["autoreg.inbound"]._cron_process_received(limit=200)
-        if not done:
-            return time.perf_counter() - started
+    return run_clients(client, clients), latencies, statuses
 
 
 def check(registry, bot_id):
@@ -174,7 +138,6 @@ def main():
     parser.add_argument("--replays", type=float, default=0.05)
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "--log-level=warn"])
-    (ROOT / "test-artifacts").mkdir(exist_ok=True)
     registry = Registry(args.db)
     run = int(time.time()) % 100
     streams = build_updates(args.customers, args.messages, run)
@@ -182,24 +145,23 @@ def main():
 
     with BotApiServer(TOKEN) as bot_api:
         bot_id, secret = prepare(registry, bot_api.url)
-        port = free_port()
-        server = start_odoo(args, port)
+        server, port = start_odoo(args.odoo_src, args.config, args.db, args.workers,
+                                  "bench-telegram-odoo.log")
         try:
             path = f"/client_autoreg/telegram/{bot_id}/webhook"
             elapsed, latencies, statuses = post_all(
                 port, path, secret, streams, args.clients, args.replays)
         finally:
-            server.terminate()
-            server.wait(30)
-        processing = process_all(registry)
+            stop_odoo(server)
+        _processed, processing = run_intake_job(registry)
         stored, distinct, states, partners, tickets = check(registry, bot_id)
 
-    cuts = statistics.quantiles(latencies, n=100)
+    p50, p95 = percentiles(latencies)
     print(f"Webhook: {len(latencies):,} posts ({total:,} distinct updates + "
           f"{len(latencies) - total:,} replays) from {args.clients} clients, "
           f"{args.workers} Odoo workers")
     print(f"  throughput {len(latencies) / elapsed:8.1f} posts/s   "
-          f"p50 {1000 * cuts[49]:6.1f} ms   p95 {1000 * cuts[94]:6.1f} ms   "
+          f"p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   "
           f"max {1000 * max(latencies):6.1f} ms   statuses {statuses}")
     print(f"Intake job: {total:,} updates processed in {processing:.1f} s "
           f"({total / processing:.1f} updates/s)   states {states}")

@@ -6,6 +6,8 @@
 #                                     10 / 1,000 / 100,000 open requests
 #   scripts/bench.sh telegram [args]  bench/telegram_webhook.py: 5,000+ updates
 #                                     posted to the webhook by concurrent clients
+#   scripts/bench.sh web [args]       bench/web_forms.py: website request forms
+#                                     posted by concurrent visitors
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 
@@ -34,6 +36,10 @@ CONF="$ODOO_VENV/client_autoreg-bench.conf"
 case "${1:-email}" in
     assignment)
         exec "$ODOO_VENV/bin/python" "$ROOT/bench/assignment.py" -c "$CONF" --db "$AUTOREG_DB" ;;
+    web)
+        shift
+        exec "$ODOO_VENV/bin/python" "$ROOT/bench/web_forms.py" -c "$CONF" \
+            --db "$AUTOREG_DB" --odoo-src "$ODOO_SRC" "$@" ;;
     telegram)
         shift
         exec "$ODOO_VENV/bin/python" "$ROOT/bench/telegram_webhook.py" -c "$CONF" \

@@ -17,6 +17,7 @@
         "phone_validation",
         "resource",
         "base_automation",
+        "calendar",
         "helpdesk_mgmt",
     ],
     "external_dependencies": {
@@ -29,10 +30,13 @@
         "data/ir_cron_data.xml",
         "data/ir_actions_server_data.xml",
         "data/base_automation_data.xml",
+        "data/mail_template_data.xml",
         "views/autoreg_inbound_views.xml",
         "views/autoreg_sender_rule_views.xml",
         "views/autoreg_telegram_chat_views.xml",
         "views/autoreg_telegram_bot_views.xml",
+        "views/autoreg_web_service_views.xml",
+        "views/website_templates.xml",
         "views/helpdesk_ticket_channel_views.xml",
         "views/helpdesk_ticket_team_views.xml",
         "views/helpdesk_ticket_views.xml",
@@ -41,6 +45,11 @@
         "views/client_autoreg_menus.xml",
     ],
     "demo": ["demo/client_autoreg_demo.xml"],
+    "assets": {
+        "web.assets_frontend": [
+            "client_autoreg/static/src/js/autoreg_forms.js",
+        ],
+    },
     "development_status": "Alpha",
     "installable": True,
     "application": True,

@@ -1,3 +1,4 @@
 # The channel doors (Telegram webhook, website forms) live here; each only
 # translates its protocol into an ``autoreg.inbound`` and hands it over.
 from . import telegram
+from . import main

@@ -3,6 +3,9 @@ from . import autoreg_assignee_load
 from . import autoreg_inbound
 from . import autoreg_inbound_email
 from . import autoreg_inbound_telegram
+from . import autoreg_inbound_web
+from . import autoreg_web_form
+from . import autoreg_web_service
 from . import autoreg_sender_rule
 from . import autoreg_telegram_bot
 from . import autoreg_telegram_chat

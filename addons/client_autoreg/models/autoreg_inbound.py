@@ -200,6 +200,11 @@ class AutoregInbound(models.Model):
         retried as a whole by Odoo, and the message processed again.
         """
         for inbound in self.filtered(lambda rec: rec.state in RETRYABLE_STATES):
+            # One transaction processes a message at a time; another one
+            # waiting here fails to serialize and is retried, then sees it done.
+            self.env.cr.execute(
+                "SELECT id FROM autoreg_inbound WHERE id = %s FOR NO KEY UPDATE", (inbound.id,)
+            )
             attempts = inbound.attempt_count + 1
             try:
                 with self.env.cr.savepoint():

@@ -47,8 +47,8 @@ class HelpdeskTicketTeam(models.Model):
         "the moment a request arrives, for those whose working schedule is "
         "known (employees).",
     )
-    autoreg_rr_last_user_id = fields.Many2one(
-        comodel_name="res.users", string="Last round-robin assignee", readonly=True
+    autoreg_rr_sequence_id = fields.Many2one(
+        comodel_name="ir.sequence", string="Round-robin turns", readonly=True, copy=False
     )
 
     def _autoreg_dispatcher(self):
@@ -90,18 +90,25 @@ class HelpdeskTicketTeam(models.Model):
         members = self._autoreg_available_members()
         if not members:
             return self.env["res.users"], _("No member of the team is available.")
-        # Concurrent intakes of one team take turns: the pointer row is locked,
-        # and a transaction that read it before another one moved it is
-        # retried (serialization failure) instead of reusing the same turn.
-        self.env.cr.execute(
-            "SELECT autoreg_rr_last_user_id FROM helpdesk_ticket_team WHERE id = %s FOR UPDATE",
-            (self.id,),
-        )
-        last_id = self.env.cr.fetchone()[0] or 0
-        following = members.filtered(lambda user: user.id > last_id)
-        user = following[:1] or members[:1]
-        self.autoreg_rr_last_user_id = user
+        # Turns are numbered by a PostgreSQL sequence: concurrent intakes of
+        # the team draw different numbers without waiting for each other, so
+        # two requests arriving together never get the same member.
+        turn = self._autoreg_next_turn()
+        user = members[(turn - 1) % len(members)]
         return user, _("Round-robin turn of %(user)s.", user=user.name)
+
+    def _autoreg_next_turn(self):
+        sequence = self.sudo().autoreg_rr_sequence_id  # sudo: a technical counter
+        if not sequence:
+            sequence = self.env["ir.sequence"].sudo().create(
+                {
+                    "name": f"Round-robin turns of team {self.id}",
+                    "implementation": "standard",  # gaps allowed, no row lock
+                    "company_id": False,
+                }
+            )
+            self.sudo().autoreg_rr_sequence_id = sequence
+        return int(sequence._next())
 
     def _autoreg_pick_least_busy(self):
         members = self._autoreg_available_members()

@@ -12,3 +12,4 @@ from . import test_telegram_conversation
 from . import test_telegram_delivery
 from . import test_telegram_webhook
 from . import test_translations
+from . import test_web_forms

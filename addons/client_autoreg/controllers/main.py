@@ -1,0 +1,174 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The website forms: registration, request, online order / appointment.
+
+Thin on purpose: check what protects the form (CSRF by Odoo, rate limit,
+captcha, honeypot), validate (``autoreg.web.form``), hand the post to the
+intake corridor, show the result.
+"""
+
+import logging
+import random
+import time
+import uuid
+
+from odoo import http
+from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+from ..models.autoreg_inbound_web import TIME_SLOTS
+
+_logger = logging.getLogger(__name__)
+
+FORMS = {
+    "register": "/customer/register",
+    "request": "/customer/request",
+    "appointment": "/customer/appointment",
+}
+HONEYPOT = "website_url"  # hidden from people, filled by bots
+CAPTCHA_ACTION = "autoreg_form"
+PROCESS_TRIES = 4
+
+
+class CustomerForms(http.Controller):
+    @http.route(FORMS["register"], type="http", auth="public", website=True,
+                methods=["GET", "POST"], sitemap=True)
+    def register(self, **params):
+        return self._form("register", params)
+
+    @http.route(FORMS["request"], type="http", auth="public", website=True,
+                methods=["GET", "POST"], sitemap=True)
+    def customer_request(self, **params):
+        return self._form("request", params)
+
+    @http.route(FORMS["appointment"], type="http", auth="public", website=True,
+                methods=["GET", "POST"], sitemap=True)
+    def appointment(self, **params):
+        return self._form("appointment", params)
+
+    @http.route("/customer/account/invite", type="http", auth="public", website=True,
+                methods=["POST"], sitemap=False)
+    def invite(self, submission_token=None, **_params):
+        inbound = self._inbound_of(submission_token)
+        sent = bool(inbound) and inbound._web_invite_to_portal()
+        return request.render("client_autoreg.web_invite_done", {"sent": sent})
+
+    # ------------------------------------------------------------------
+
+    def _form(self, form, params):
+        if request.httprequest.method != "POST":
+            return self._render_form(form, params)
+        # CSRF was checked by Odoo before this method runs.
+        # sudo: visitors store their post through the intake corridor, which
+        # creates what they may not (contacts, requests) by itself.
+        Inbound = request.env["autoreg.inbound"].sudo()
+        ip_address = request.httprequest.remote_addr
+        if Inbound._web_rate_limited(ip_address):
+            _logger.warning("Website form %s: rate limit hit by %s", form, ip_address)
+            return self._render_form(form, params, status=429, errors={
+                "form": request.env._("You sent many forms in a short time. Please try "
+                                      "again in a few minutes.")})
+        captcha_error = self._captcha_error()
+        if captcha_error:
+            return self._render_form(form, params, status=400, errors={"form": captcha_error})
+        token = params.get("submission_token") or ""
+        if not self._valid_token(token):
+            return self._render_form(form, params, status=400, errors={
+                "form": request.env._("This form has expired. Please send it again.")})
+        partner = self._customer()
+        values, errors = request.env["autoreg.web.form"]._parse(
+            form, params, request.httprequest.files.getlist("attachments"), partner
+        )
+        if errors:
+            return self._render_form(form, params, status=422, errors=errors)
+        values.update({"sender_ip": ip_address, "company_id": request.website.company_id.id})
+        if params.get(HONEYPOT):
+            inbound = self._store_as_spam(Inbound, token, values)
+        else:
+            inbound = self._store_and_process(Inbound, token, values)
+        return request.render("client_autoreg.web_form_done", {
+            "form": form,
+            "inbound": inbound,
+            "offer_account": not partner and inbound._web_may_invite(),
+        })
+
+    def _render_form(self, form, params, status=200, errors=None):
+        partner = self._customer()
+        values = {
+            "form": form,
+            "action": FORMS[form],
+            "params": params,
+            "errors": errors or {},
+            "partner": partner,
+            "submission_token": params.get("submission_token") or uuid.uuid4().hex,
+            "honeypot": HONEYPOT,
+            "countries": request.env["res.country"].sudo().search([]),
+            "default_country": request.website.company_id.country_id,
+            "services": request.env["autoreg.web.service"].sudo().search(
+                [("company_id", "in", [request.website.company_id.id, False])]),
+            "slots": [(key, label) for key, _hour, label in TIME_SLOTS],
+        }
+        return request.render("client_autoreg.web_form_page", values, status=status)
+
+    def _customer(self):
+        """The logged-in customer, whose contact data the forms use."""
+        if request.env.user._is_public():
+            return request.env["res.partner"]
+        return request.env.user.partner_id
+
+    def _captcha_error(self):
+        """Odoo's captcha hook: reCAPTCHA (google_recaptcha) or any module
+        overriding it (Turnstile); without a configured key it passes."""
+        try:
+            if request.env["ir.http"]._verify_request_recaptcha_token(CAPTCHA_ACTION):
+                return None
+        except (UserError, ValidationError) as error:
+            return str(error.args[0])
+        return request.env._("The captcha check failed. Please try again.")
+
+    @staticmethod
+    def _valid_token(token):
+        try:
+            return uuid.UUID(hex=token).hex == token
+        except ValueError:
+            return False
+
+    def _store_and_process(self, Inbound, token, values):
+        """Persist the post in its own transaction, then process it.
+
+        A post is never lost once the visitor has sent it: processing that
+        collides with concurrent intakes (the team's round-robin turn, a
+        member's counter) is retried on a fresh snapshot, and after a few
+        tries the stored post is left to the intake job (triggered now); the
+        visitor is thanked all the same and gets the number by email.
+        """
+        inbound, _created = Inbound._receive(Inbound._web_channel(), f"web:{token}", values)
+        if inbound.state != "received":
+            return inbound  # a double click: already processed
+        request.env.cr.commit()
+        for attempt in range(1, PROCESS_TRIES + 1):
+            try:
+                inbound._process()
+                return inbound
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                request.env.cr.rollback()
+                request.env.invalidate_all()
+                time.sleep(random.uniform(0.02, 0.1) * attempt)
+        _logger.info("Website post %s left to the intake job (concurrent intake)", inbound.id)
+        request.env.ref("client_autoreg.ir_cron_autoreg_process_received").sudo()._trigger()
+        return inbound
+
+    def _store_as_spam(self, Inbound, token, values):
+        """A bot filled the hidden field: keep its post as spam, tell it
+        nothing."""
+        values = dict(values, state="spam", filter_reason="Honeypot field filled")
+        inbound, _created = Inbound._receive(Inbound._web_channel(), f"web:{token}", values)
+        return inbound
+
+    def _inbound_of(self, token):
+        if not self._valid_token(token or ""):
+            return request.env["autoreg.inbound"]
+        # sudo: the token of the visitor's own post identifies it
+        return request.env["autoreg.inbound"].sudo().search(
+            [("channel_id", "=", request.env["autoreg.inbound"].sudo()._web_channel().id),
+             ("idempotency_key", "=", f"web:{token}")], limit=1)

@@ -1,0 +1,177 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Server-side validation of the website forms, in the visitor's language.
+
+Turns a form post into the values of an inbound message, or into one
+message per wrong field; nothing a visitor typed is trusted as is.
+"""
+
+import json
+from datetime import date, timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models, tools
+from odoo.tools import plaintext2html
+
+from .autoreg_inbound_web import TIME_SLOTS
+
+MAX_FILES = 5
+MAX_FILE_MB = 10
+LIMITS = {"name": 128, "email": 254, "phone": 32, "subject": 200, "description": 5000}
+
+
+class AutoregWebForm(models.AbstractModel):
+    _name = "autoreg.web.form"
+    _description = "Website Intake Form"
+
+    @api.model
+    def _max_file_bytes(self):
+        mb = self.env["ir.config_parameter"].sudo().get_param(
+            "client_autoreg.web_max_upload_mb", MAX_FILE_MB
+        )
+        return int(float(mb) * 1024 * 1024)
+
+    @api.model
+    def _parse(self, form, params, files, partner=None):
+        """Validate a post of ``form`` (register / request / appointment).
+
+        :param params: the posted fields (strings)
+        :param files: ``werkzeug`` FileStorage objects of the attachments field
+        :param partner: the logged-in customer, whose contact data is used
+        :return: ``(values, errors)``: values of an ``autoreg.inbound``, and
+            ``{field: message}`` for each field to correct
+        """
+        errors = {}
+        text = {
+            key: (params.get(key) or "").strip()
+            for key in ("name", "email", "phone", "subject", "description")
+        }
+        for key, limit in LIMITS.items():
+            if len(text[key]) > limit:
+                errors[key] = self.env._("At most %(count)s characters.", count=limit)
+        values = self._parse_contact(text, params, partner, errors)
+        values.update(
+            {
+                "web_form": form,
+                "newsletter_consent": params.get("newsletter") in ("1", "on", "true"),
+                "payload": json.dumps(
+                    {key: value for key, value in params.items() if key in PAYLOAD_FIELDS},
+                    ensure_ascii=False,
+                ),
+            }
+        )
+        if form == "request":
+            values.update(self._parse_request(text, errors))
+        elif form == "appointment":
+            values.update(self._parse_appointment(text, params, errors))
+        if form != "register":
+            values["attachments"] = self._parse_files(files, errors)
+        return values, errors
+
+    @api.model
+    def _parse_contact(self, text, params, partner, errors):
+        if partner:
+            return {
+                "partner_id": partner.id,
+                "sender_name": partner.name,
+                "sender_email": partner.email,
+                "sender_phone": partner.phone or partner.mobile,
+            }
+        country = self.env["res.country"]
+        if (params.get("country_id") or "").isdigit():
+            country = country.browse(int(params["country_id"])).exists()
+        if not text["name"]:
+            errors.setdefault("name", self.env._("Please tell us your name."))
+        email = tools.email_normalize(text["email"])
+        if not email:
+            errors.setdefault("email", self.env._("Please enter a valid email address."))
+        phone = text["phone"]
+        if phone and not self.env["res.partner"]._phone_format(
+            number=phone, country=country or self.env.company.country_id, force_format="E164"
+        ):
+            errors.setdefault(
+                "phone", self.env._("This phone number is not valid for the chosen country.")
+            )
+        return {
+            "sender_name": text["name"],
+            "sender_email": email or text["email"],
+            "sender_phone": phone or False,
+            "sender_country_id": country.id,
+        }
+
+    @api.model
+    def _parse_request(self, text, errors):
+        if not text["subject"]:
+            errors.setdefault("subject", self.env._("Please give your request a subject."))
+        if not text["description"]:
+            errors.setdefault("description", self.env._("Please describe your request."))
+        return {"subject": text["subject"], "body": plaintext2html(text["description"])}
+
+    @api.model
+    def _parse_appointment(self, text, params, errors):
+        # sudo: visitors choose among the services the page lists to them
+        service = self.env["autoreg.web.service"].sudo()
+        if (params.get("service_id") or "").isdigit():
+            service = service.browse(int(params["service_id"])).exists().filtered("active")
+        if not service:
+            errors["service_id"] = self.env._("Please choose a service.")
+        wanted = self._parse_date(params.get("date"), errors)
+        slot = params.get("slot")
+        labels = {key: label for key, _hour, label in TIME_SLOTS}
+        if slot not in labels:
+            errors["slot"] = self.env._("Please choose a time.")
+        details = Markup("<p>%s</p>") % self.env._(
+            "%(service)s on %(date)s, %(slot)s",
+            service=service.name or "", date=wanted or "", slot=labels.get(slot, ""),
+        )
+        notes = plaintext2html(text["description"]) if text["description"] else Markup()
+        return {
+            "web_service_id": service.id,
+            "web_date": wanted or False,
+            "web_slot": slot if slot in labels else False,
+            "subject": self.env._(
+                "%(service)s for %(name)s", service=service.name or "", name=text["name"]
+            )[: LIMITS["subject"]],
+            "body": details + notes,
+        }
+
+    @api.model
+    def _parse_date(self, raw, errors):
+        today = fields.Date.context_today(self)
+        try:
+            wanted = date.fromisoformat(raw or "")
+        except ValueError:
+            errors["date"] = self.env._("Please choose a date.")
+            return None
+        if not today <= wanted <= today + timedelta(days=365):
+            errors["date"] = self.env._("Please choose a date within the coming year.")
+            return None
+        return wanted
+
+    @api.model
+    def _parse_files(self, files, errors):
+        files = [file for file in files if file and file.filename]
+        if len(files) > MAX_FILES:
+            errors["attachments"] = self.env._("At most %(count)s files.", count=MAX_FILES)
+            return []
+        limit = self._max_file_bytes()
+        attachments = []
+        for file in files:
+            content = file.read(limit + 1)
+            if len(content) > limit:
+                errors["attachments"] = self.env._(
+                    "%(name)s is larger than %(size)s MB.",
+                    name=file.filename, size=round(limit / 1024 / 1024, 1),
+                )
+                return []
+            attachments.append(
+                {"name": file.filename[:200], "raw": content, "mimetype": file.mimetype}
+            )
+        return attachments
+
+
+# What is kept of a post as its raw payload (tokens and files are not).
+PAYLOAD_FIELDS = {
+    "name", "email", "phone", "country_id", "newsletter", "subject", "description",
+    "service_id", "date", "slot",
+}

@@ -1,0 +1,252 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import re
+from datetime import date, timedelta
+from unittest.mock import patch
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SUBMISSION = re.compile(r'name="submission_token" value="([0-9a-f]{32})"')
+RECAPTCHA_POST = "odoo.addons.google_recaptcha.models.ir_http.requests.post"
+
+
+class FakeGoogleAnswer:
+    """What Google's siteverify endpoint answers (JSON body)."""
+
+    def __init__(self, payload):
+        self.payload = payload
+
+    def json(self):
+        return self.payload
+
+
+@tagged("post_install", "-at_install")
+class TestWebForms(HttpCase):
+    """The website forms as a visitor's browser posts them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Inbound = cls.env["autoreg.inbound"]
+        cls.web = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_web")
+        cls.member = new_test_user(
+            cls.env, login="web_agent", name="Web Agent", tz="Asia/Kolkata",
+            groups="base.group_user,helpdesk_mgmt.group_helpdesk_user",
+        )
+        cls.team = cls.env["helpdesk.ticket.team"].create(
+            {"name": "Website team", "user_ids": [(6, 0, cls.member.ids)]}
+        )
+        cls.web.autoreg_team_id = cls.team
+        cls.service = cls.env["autoreg.web.service"].create(
+            {"name": "AC repair visit", "kind": "appointment", "duration": 2,
+             "category_id": cls.env["helpdesk.ticket.category"].create(
+                 {"name": "Appointments"}).id}
+        )
+        cls.env["ir.config_parameter"].set_param("client_autoreg.web_rate_limit", 50)
+
+    def setUp(self):
+        super().setUp()
+        # Only what this test posts counts (the database may hold older posts).
+        self.first_id = (self.Inbound.search([], order="id desc", limit=1).id or 0) + 1
+
+    def open_form(self, path):
+        page = self.url_open(path)
+        self.assertEqual(page.status_code, 200)
+        return {"csrf_token": CSRF.search(page.text).group(1),
+                "submission_token": SUBMISSION.search(page.text).group(1)}
+
+    def post(self, path, fields, files=None, tokens=None):
+        data = {**(tokens or self.open_form(path)), **fields}
+        return self.url_open(path, data=data, files=files)
+
+    def stored(self, **domain):
+        """What the forms stored during this test."""
+        return self.Inbound.search(
+            [("channel_id", "=", self.web.id), ("id", ">=", self.first_id)]
+            + [(k, "=", v) for k, v in domain.items()])
+
+    def request_fields(self, **values):
+        return {"name": "Asha Rao", "email": "asha.rao@example.in", "phone": "098450 11223",
+                "country_id": str(self.env.ref("base.in").id), "subject": "Washing machine",
+                "description": "It does not spin any more.", **values}
+
+    # -- request -------------------------------------------------------------
+
+    def test_valid_request_registers_a_ticket_with_its_file_and_a_confirmation(self):
+        answer = self.post("/customer/request", self.request_fields(),
+                           files={"attachments": ("bill.pdf", b"%PDF-1.4 bill", "application/pdf")})
+        self.assertEqual(answer.status_code, 200)
+        inbound = self.stored(sender_email="asha.rao@example.in")
+        ticket = inbound.ticket_id
+        self.assertIn(ticket.number, answer.text)
+        self.assertEqual((ticket.channel_id, ticket.name), (self.web, "Washing machine"))
+        self.assertEqual(ticket.partner_id.phone_sanitized, "+919845011223")
+        self.assertEqual(ticket.user_id, self.member)
+        self.assertEqual(ticket.attachment_ids.raw, b"%PDF-1.4 bill")
+        confirmation = self.env["mail.mail"].search(
+            [("model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id),
+             ("subject", "=", f"We received your request {ticket.number}")])
+        self.assertEqual(confirmation.recipient_ids, ticket.partner_id)
+        self.assertIn("Invite me", answer.text)  # a portal account is offered
+
+    def test_missing_or_invalid_fields_are_explained_and_nothing_is_stored(self):
+        answer = self.post("/customer/request", self.request_fields(
+            name="", email="not-an-address", phone="12", subject="", description=""))
+        self.assertEqual(answer.status_code, 422)
+        for field in ("name", "email", "phone", "subject", "description"):
+            self.assertIn(f'data-field="{field}"', answer.text)
+        self.assertIn("not-an-address", answer.text)  # what was typed is kept
+        self.assertFalse(self.stored())
+
+    def test_oversized_or_too_many_files_are_refused(self):
+        self.env["ir.config_parameter"].set_param("client_autoreg.web_max_upload_mb", "0.001")
+        big = ("big.bin", b"x" * 5000, "application/octet-stream")
+        answer = self.post("/customer/request", self.request_fields(), files={"attachments": big})
+        self.assertEqual(answer.status_code, 422)
+        self.assertIn("big.bin is larger than", answer.text)
+        self.assertFalse(self.stored())
+
+    def test_post_without_csrf_token_is_refused(self):
+        tokens = self.open_form("/customer/request")
+        del tokens["csrf_token"]
+        answer = self.post("/customer/request", self.request_fields(), tokens=tokens)
+        self.assertEqual(answer.status_code, 400)
+        self.assertFalse(self.stored())
+
+    def test_honeypot_filled_is_kept_as_spam_without_contact_or_request(self):
+        answer = self.post("/customer/request", self.request_fields(
+            email="bot@spam.example", website_url="http://spam.example"))
+        self.assertEqual(answer.status_code, 200)
+        inbound = self.stored(sender_email="bot@spam.example")
+        self.assertEqual((inbound.state, inbound.ticket_id, inbound.partner_id),
+                         ("spam", self.env["helpdesk.ticket"], self.env["res.partner"]))
+        self.assertFalse(self.env["res.partner"].search([("email", "=", "bot@spam.example")]))
+
+    def test_rate_limit_refuses_the_next_post_of_a_busy_address(self):
+        # posts of earlier runs on this database came from another address
+        self.Inbound.search([("sender_ip", "=", "127.0.0.1")]).sender_ip = "192.0.2.1"
+        self.env["ir.config_parameter"].set_param("client_autoreg.web_rate_limit", 2)
+        for number in range(2):
+            self.assertEqual(self.post("/customer/request", self.request_fields(
+                email=f"burst{number}@example.in")).status_code, 200)
+        refused = self.post("/customer/request", self.request_fields(email="burst9@example.in"))
+        self.assertEqual(refused.status_code, 429)
+        self.assertEqual(len(self.stored(sender_ip="127.0.0.1")), 2)
+
+    def test_same_submission_posted_twice_registers_once(self):
+        tokens = self.open_form("/customer/request")
+        self.post("/customer/request", self.request_fields(), tokens=tokens)
+        again = self.post("/customer/request", self.request_fields(), tokens=tokens)
+        inbound = self.stored(sender_email="asha.rao@example.in")
+        self.assertEqual(len(inbound), 1)
+        self.assertIn(inbound.ticket_id.number, again.text)
+
+    # -- captcha -------------------------------------------------------------
+
+    def test_captcha_failure_is_refused_and_success_goes_through(self):
+        params = self.env["ir.config_parameter"]
+        params.set_param("recaptcha_private_key", "test-secret")
+        params.set_param("recaptcha_min_score", "0.7")
+        verdicts = {
+            "robot": {"success": True, "score": 0.1, "action": "autoreg_form"},
+            "forged": {"success": False, "error-codes": ["invalid-input-response"]},
+            "human": {"success": True, "score": 0.9, "action": "autoreg_form"},
+        }
+        for verdict, payload in verdicts.items():
+            with patch(RECAPTCHA_POST, return_value=FakeGoogleAnswer(payload)) as google:
+                answer = self.post("/customer/request", self.request_fields(
+                    email=f"{verdict}@example.in", recaptcha_token_response=f"token-{verdict}"))
+            self.assertEqual(google.call_args.args[1]["response"], f"token-{verdict}")
+            stored = self.stored(sender_email=f"{verdict}@example.in")
+            if verdict == "human":
+                self.assertEqual(answer.status_code, 200)
+                self.assertTrue(stored.ticket_id)
+            else:
+                self.assertEqual(answer.status_code, 400)
+                self.assertFalse(stored)
+
+    # -- registration and appointment ---------------------------------------
+
+    def test_registration_creates_the_contact_with_consent_and_no_request(self):
+        page = self.url_open("/customer/register").text
+        self.assertNotIn("checked", re.search(r'<input[^>]*name="newsletter"[^>]*>', page).group())
+        self.post("/customer/register", {"name": "Pablo Ruiz", "email": "Pablo.Ruiz@Example.es",
+                                         "phone": "612 99 88 77", "newsletter": "1",
+                                         "country_id": str(self.env.ref("base.es").id)})
+        inbound = self.stored(web_form="register")
+        self.assertEqual((inbound.state, inbound.newsletter_consent), ("done", True))
+        self.assertEqual(inbound.partner_id.phone_sanitized, "+34612998877")
+        self.assertEqual(inbound.partner_id.email, "pablo.ruiz@example.es")
+        self.assertFalse(inbound.ticket_id)
+
+    def test_appointment_books_a_tentative_event_for_the_assignee(self):
+        day = date.today() + timedelta(days=3)
+        answer = self.post("/customer/appointment", {
+            "name": "Ravi Nair", "email": "ravi.nair@example.in", "phone": "+91 98450 99887",
+            "service_id": str(self.service.id), "date": day.isoformat(), "slot": "12",
+            "description": "Second floor, ring twice."})
+        self.assertEqual(answer.status_code, 200)
+        inbound = self.stored(sender_email="ravi.nair@example.in")
+        ticket = inbound.ticket_id
+        self.assertEqual(ticket.category_id, self.service.category_id)
+        self.assertIn("Second floor", ticket.description)
+        event = inbound.calendar_event_id
+        self.assertEqual(event.user_id, self.member)
+        self.assertEqual(event.partner_ids, self.member.partner_id | ticket.partner_id)
+        self.assertEqual(set(event.attendee_ids.mapped("state")), {"tentative"})
+        # 12:00 in Kolkata is 06:30 UTC; the service lasts 2 hours
+        self.assertEqual((event.start.hour, event.start.minute, event.duration), (6, 30, 2.0))
+
+    def test_appointment_in_the_past_or_without_service_is_refused(self):
+        answer = self.post("/customer/appointment", {
+            "name": "Ravi Nair", "email": "ravi.nair@example.in", "service_id": "999999",
+            "date": (date.today() - timedelta(days=1)).isoformat(), "slot": "23"})
+        self.assertEqual(answer.status_code, 422)
+        for field in ("service_id", "date", "slot"):
+            self.assertIn(f'data-field="{field}"', answer.text)
+
+    # -- portal ----------------------------------------------------------------
+
+    def test_portal_customer_sends_a_request_without_retyping_and_sees_it(self):
+        customer = new_test_user(self.env, login="asha_portal", name="Asha Portal",
+                                 email="asha.portal@example.in", groups="base.group_portal")
+        self.authenticate("asha_portal", "asha_portal")
+        tokens = self.open_form("/customer/request")
+        self.assertIn("signed in as", self.url_open("/customer/request").text)
+        self.post("/customer/request", {"subject": "Warranty question",
+                                        "description": "Is the motor covered?"}, tokens=tokens)
+        ticket = self.stored(partner_id=customer.partner_id.id).ticket_id
+        self.assertEqual(ticket.partner_id, customer.partner_id)
+        self.assertIn(ticket.number, self.url_open("/my/tickets").text)
+
+    def test_visitor_is_invited_to_the_portal_by_email_once(self):
+        answer = self.post("/customer/request", self.request_fields(email="new.visitor@example.in"))
+        token = SUBMISSION.search(answer.text).group(1)
+        csrf = CSRF.search(answer.text).group(1)
+        invited = self.url_open("/customer/account/invite",
+                                data={"csrf_token": csrf, "submission_token": token})
+        self.assertIn("We sent you an email", invited.text)
+        partner = self.stored(sender_email="new.visitor@example.in").partner_id
+        self.assertTrue(partner.user_ids._is_portal())
+        again = self.url_open("/customer/account/invite",
+                              data={"csrf_token": csrf, "submission_token": token})
+        self.assertIn("No invitation was sent", again.text)
+
+    # -- languages -------------------------------------------------------------
+
+    def test_pages_and_errors_speak_the_visitors_language(self):
+        langs = {"es_ES": ("es", "Regístrese como cliente", "Por favor, díganos su nombre."),
+                 "hi_IN": ("hi", "ग्राहक के रूप में पंजीकरण करें", "कृपया अपना नाम बताएँ।")}
+        for code in langs:
+            self.env["res.lang"]._activate_lang(code)
+        self.env["ir.module.module"].search(
+            [("name", "=", "client_autoreg")])._update_translations(list(langs))
+        website = self.env["website"].get_current_website()
+        website.language_ids |= self.env["res.lang"].search([("code", "in", list(langs))])
+        for prefix, title, error in langs.values():
+            with self.subTest(lang=prefix):
+                path = f"/{prefix}/customer/register"
+                self.assertIn(title, self.url_open(path).text)
+                answer = self.post(path, {"name": "", "email": "x@example.in"})
+                self.assertEqual(answer.status_code, 422)
+                self.assertIn(error, answer.text)
