@@ -36,6 +36,7 @@
         "views/autoreg_telegram_chat_views.xml",
         "views/autoreg_telegram_bot_views.xml",
         "views/autoreg_web_service_views.xml",
+        "views/autoreg_consent_views.xml",
         "views/website_templates.xml",
         "views/helpdesk_ticket_channel_views.xml",
         "views/helpdesk_ticket_team_views.xml",

@@ -2,3 +2,4 @@
 # translates its protocol into an ``autoreg.inbound`` and hands it over.
 from . import telegram
 from . import main
+from . import consent

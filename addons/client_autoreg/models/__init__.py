@@ -1,4 +1,6 @@
 from . import autoreg_lock
+from . import autoreg_consent
+from . import autoreg_duplicate
 from . import autoreg_assignee_load
 from . import autoreg_inbound
 from . import autoreg_inbound_email
@@ -19,4 +21,5 @@ from . import res_partner
 from . import res_users
 from . import resource_resource
 from . import mail_thread
+from . import res_company
 from . import res_config_settings

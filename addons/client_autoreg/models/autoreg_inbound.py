@@ -106,6 +106,22 @@ class AutoregInbound(models.Model):
         default=lambda self: self.env.company,
         index=True,
     )
+    # Figures of the intake dashboard (averaged in graph and pivot views)
+    review_decision = fields.Selection(
+        selection=[("approved", "Approved"), ("rejected", "Rejected as spam")], readonly=True
+    )
+    spam_rate = fields.Float(
+        string="Spam (%)", compute="_compute_rates", store=True, aggregator="avg"
+    )
+    approval_rate = fields.Float(
+        string="Approved in review (%)", compute="_compute_rates", store=True, aggregator="avg",
+        help="Of the reviewed messages, the share approved (see Review Outcomes; "
+        "messages never reviewed count as 0).",
+    )
+    assignment_minutes = fields.Float(
+        string="Minutes to assignment", readonly=True, aggregator="avg",
+        help="From the message's arrival to its request's assignment.",
+    )
 
     _sql_constraints = [
         (
@@ -114,6 +130,12 @@ class AutoregInbound(models.Model):
             "This message was already received on this channel.",
         ),
     ]
+
+    @api.depends("state", "review_decision")
+    def _compute_rates(self):
+        for inbound in self:
+            inbound.spam_rate = 100.0 if inbound.state == "spam" else 0.0
+            inbound.approval_rate = 100.0 if inbound.review_decision == "approved" else 0.0
 
     # ------------------------------------------------------------------
     # Receiving: the first thing a door does
@@ -259,6 +281,9 @@ class AutoregInbound(models.Model):
             }
         )
         ticket._autoreg_after_register(self, created)
+        if ticket.user_id and not self.assignment_minutes:
+            waited = fields.Datetime.now() - self.create_date
+            self.assignment_minutes = waited.total_seconds() / 60
 
     def _register_request(self, team):
         """:return: ``(ticket, created)``; channels may register differently."""
@@ -371,7 +396,9 @@ class AutoregInbound(models.Model):
             inbound.env["autoreg.sender.rule"]._remember(
                 kind, email_normalized, "allow", inbound.company_id, inbound
             )
-            inbound.write({"state": "received", "sender_untrusted": False})
+            inbound.write(
+                {"state": "received", "sender_untrusted": False, "review_decision": "approved"}
+            )
             inbound.activity_ids.action_feedback(feedback=_("Approved"))
             inbound._process()
         return True
@@ -387,7 +414,13 @@ class AutoregInbound(models.Model):
             inbound.env["mail.blacklist"]._add(
                 email_normalized, message=_("Rejected as spam in intake review")
             )
-            inbound.write({"state": "spam", "filter_reason": _("Rejected by a reviewer")})
+            inbound.write(
+                {
+                    "state": "spam",
+                    "filter_reason": _("Rejected by a reviewer"),
+                    "review_decision": "rejected",
+                }
+            )
             inbound.activity_ids.action_feedback(feedback=_("Rejected as spam"))
         return True
 

@@ -18,6 +18,8 @@ BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
 AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond")
 DEFAULT_SPAM_SCORE = 5.0
 PARSED_MAIL_CACHE = "client_autoreg.parsed_mail"
+# A mail whose subject or first line is one of these asks for the newsletter.
+SUBSCRIBE_WORDS = {"subscribe", "suscribir", "suscribirme", "alta", "सदस्यता"}
 
 
 class AutoregInbound(models.Model):
@@ -215,6 +217,34 @@ class AutoregInbound(models.Model):
             return parsed
         message = email.message_from_bytes(self._raw_bytes(), policy=email.policy.SMTP)
         return message, MailThread.message_parse(message)
+
+    def _process_one(self):
+        if self.channel_id == self._email_channel() and self._email_asks_subscription():
+            partner = self.partner_id or self._resolve_known_partner()
+            if partner:
+                self.env["autoreg.consent"]._record(
+                    partner, self.channel_id, self,
+                    _("Email asking to subscribe: %(subject)s", subject=self.subject or ""),
+                )
+                self.write({"partner_id": partner.id, "state": "ignored",
+                            "filter_reason": _("Newsletter consent given"),
+                            "processed_date": fields.Datetime.now()})
+                return None
+        return super()._process_one()
+
+    def _email_asks_subscription(self):
+        first_line = (tools.html2plaintext(self.body or "").strip().splitlines() or [""])[0]
+        return any(
+            text.strip(" .!¡").lower() in SUBSCRIBE_WORDS
+            for text in (self.subject or "", first_line)
+        )
+
+    def _resolve_known_partner(self):
+        """The sender's contact if they are known; nobody is created."""
+        return self.env["res.partner"]._autoreg_find_or_create(
+            {"email": self.sender_email}, self.company_id,
+            allow_create=False, allow_match=not self.sender_untrusted,
+        )
 
     def _register_request(self, team):
         if self.channel_id != self._email_channel() or not self.payload:

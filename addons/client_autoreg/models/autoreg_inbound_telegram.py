@@ -14,7 +14,7 @@ import textwrap
 from telegram import Update
 from telegram.constants import ChatType
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
@@ -29,6 +29,7 @@ MEDIA_NAMES = {
     "video_note": "video_note_{id}.mp4",
 }
 MAX_UPDATE_BYTES = 1024 * 1024
+TELEGRAM_CONSENT_TEXT = "/subscribe: the customer asked the bot for the newsletter by email."
 
 
 class AutoregInbound(models.Model):
@@ -115,6 +116,8 @@ class AutoregInbound(models.Model):
         if self._telegram_is_start(message):
             chat._say(chat._texts()["greeting"])
             return self._ignore(_("Conversation started"))
+        if self._telegram_command(message) == "/subscribe":
+            return self._telegram_subscribe(chat, message)
         self._telegram_fetch_files(message)
         self.partner_id = chat.partner_id
         return super()._process_one()
@@ -125,8 +128,33 @@ class AutoregInbound(models.Model):
         )
 
     @api.model
+    def _telegram_command(self, message):
+        """``/start``, ``/subscribe``... (without the bot's @name), or ''."""
+        word = (message.text or "").split(" ")[0]
+        return word.split("@")[0].lower() if word.startswith("/") else ""
+
+    @api.model
     def _telegram_is_start(self, message):
-        return (message.text or "").split(" ")[0].split("@")[0] == "/start"
+        return self._telegram_command(message) == "/start"
+
+    def _telegram_subscribe(self, chat, message):
+        """``/subscribe [email]``: the customer asks for the newsletter."""
+        partner = chat.partner_id
+        address = tools.email_normalize((message.text or "").partition(" ")[2].strip())
+        if address and not partner.email:
+            partner.email = address
+        self.partner_id = partner
+        if not partner.email:
+            chat._say(chat._texts()["subscribe_email"])
+            return self._ignore(_("Newsletter: the customer has no email address yet"))
+        consents = self.env["autoreg.consent"]._record(
+            partner, self.channel_id, self, TELEGRAM_CONSENT_TEXT
+        )
+        key = "subscribe_pending" if "pending" in consents.mapped("state") else "subscribed"
+        if consents and set(consents.mapped("state")) == {"refused"}:
+            key = "subscribe_refused"
+        chat._say(chat._texts()[key])
+        return self._ignore(_("Newsletter consent given"))
 
     def _telegram_ask_phone(self, chat, message):
         """A customer we do not know yet: greet, ask for the phone number,
@@ -215,6 +243,9 @@ class AutoregInbound(models.Model):
         return ticket, created
 
     def _check_reviewable(self):
-        if any(rec.telegram_bot_id for rec in self):
+        result = super()._check_reviewable()
+        # sudo: the reviewer's rights were checked above; this only reads
+        # which door the messages came through.
+        if any(rec.telegram_bot_id for rec in self.sudo()):
             raise UserError(_("Telegram messages are not reviewed: the phone number links them."))
-        return super()._check_reviewable()
+        return result

@@ -22,6 +22,8 @@ WEB_FORMS = [
 ]
 # Preferred time slots of appointments: (key, start hour, label)
 TIME_SLOTS = [("09", 9, "09:00–12:00"), ("12", 12, "12:00–15:00"), ("15", 15, "15:00–18:00")]
+# The wording of the form's checkbox, kept with each consent.
+WEB_CONSENT_TEXT = "Send me news and offers by email. I can unsubscribe at any time."
 RATE_LIMIT = 10  # submissions per address...
 RATE_WINDOW_MINUTES = 10  # ...within this many minutes
 
@@ -72,12 +74,17 @@ class AutoregInbound(models.Model):
 
     def _process_one(self):
         if self.web_form == "register":
-            return self._web_register_contact()
-        result = super()._process_one()
-        if self.web_form and self.state == "done" and self.ticket_id:
-            if self.web_service_id.kind == "appointment":
-                self._web_book_appointment()
-            self._web_confirm()
+            result = self._web_register_contact()
+        else:
+            result = super()._process_one()
+            if self.web_form and self.state == "done" and self.ticket_id:
+                if self.web_service_id.kind == "appointment":
+                    self._web_book_appointment()
+                self._web_confirm()
+        if self.web_form and self.state == "done" and self.newsletter_consent:
+            self.env["autoreg.consent"]._record(
+                self.partner_id, self.channel_id, self, WEB_CONSENT_TEXT
+            )
         return result
 
     def _web_register_contact(self):

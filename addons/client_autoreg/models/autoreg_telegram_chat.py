@@ -118,6 +118,16 @@ class AutoregTelegramChat(models.Model):
                 "Sorry, we could not read this phone number. "
                 "Please share it with the button below."
             ),
+            "subscribe_email": env._(
+                "To receive our newsletter, send /subscribe followed by your email address."
+            ),
+            "subscribed": env._("You are subscribed to our newsletter. Thank you!"),
+            "subscribe_pending": env._(
+                "Please confirm your subscription with the link we sent to your email."
+            ),
+            "subscribe_refused": env._(
+                "We cannot send our newsletter to your email address."
+            ),
             "received": env._(
                 "Thank you, we received your message (request %(number)s).", number=number
             ),

@@ -37,6 +37,12 @@ class HelpdeskTicketChannel(models.Model):
         help="Team that receives the requests of this channel. When empty, the "
         "first active team of the company is used.",
     )
+    autoreg_mailing_list_ids = fields.Many2many(
+        comodel_name="mailing.list",
+        string="Newsletter lists",
+        help="Contacts who agree to receive news through this channel (website "
+        "checkbox, Telegram /subscribe, an email saying SUBSCRIBE) join these lists.",
+    )
     autoreg_inbound_count = fields.Integer(
         compute="_compute_autoreg_inbound_count", string="Inbound messages"
     )

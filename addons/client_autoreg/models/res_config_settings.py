@@ -12,6 +12,9 @@ class ResConfigSettings(models.TransientModel):
         help="Mail whose upstream spam score (X-Spam-Score, X-Rspamd-Score, "
         "X-Spam-Status) reaches this value is filed as spam.",
     )
+    autoreg_double_optin = fields.Boolean(
+        related="company_id.autoreg_double_optin", readonly=False
+    )
     autoreg_allowed_count = fields.Integer(compute="_compute_autoreg_rule_counts")
     autoreg_blocked_count = fields.Integer(compute="_compute_autoreg_rule_counts")
     autoreg_review_count = fields.Integer(compute="_compute_autoreg_rule_counts")

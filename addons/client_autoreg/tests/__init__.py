@@ -13,3 +13,6 @@ from . import test_telegram_delivery
 from . import test_telegram_webhook
 from . import test_translations
 from . import test_web_forms
+from . import test_consent
+from . import test_duplicates
+from . import test_dashboard

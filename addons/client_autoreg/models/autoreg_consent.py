@@ -1,0 +1,174 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Newsletter consent collected by the intake doors, kept for audit.
+
+Each consent says who agreed (contact and address), to which mailing list,
+through which channel and message, with which words, and when. A contact is
+put on a list only with a consent, never when the address is blacklisted,
+and, where the company asks for double opt-in (or the person unsubscribed
+from that list before), only once they confirm by the link sent by email.
+"""
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from odoo import _, api, fields, models, tools
+
+STATES = [
+    ("pending", "Waiting for confirmation"),
+    ("confirmed", "Subscribed"),
+    ("refused", "Not subscribed"),
+]
+CONFIRMATION_DAYS = 7
+
+
+class AutoregConsent(models.Model):
+    _name = "autoreg.consent"
+    _description = "Newsletter Consent"
+    _order = "id desc"
+    _rec_name = "email"
+
+    partner_id = fields.Many2one(
+        comodel_name="res.partner", string="Contact", required=True, readonly=True,
+        index=True, ondelete="cascade",
+    )
+    email = fields.Char(required=True, readonly=True, help="The address that was agreed for.")
+    mailing_list_id = fields.Many2one(
+        comodel_name="mailing.list", string="Mailing list", required=True, readonly=True,
+        ondelete="cascade",
+    )
+    channel_id = fields.Many2one(
+        comodel_name="helpdesk.ticket.channel", string="Channel", readonly=True,
+        ondelete="set null",
+    )
+    inbound_id = fields.Many2one(
+        comodel_name="autoreg.inbound", string="Message", readonly=True, ondelete="set null",
+        help="The form post, chat message or mail in which the consent was given.",
+    )
+    consent_text = fields.Text(
+        string="Wording", readonly=True, help="What the person agreed to, as shown to them."
+    )
+    consent_date = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    state = fields.Selection(selection=STATES, required=True, readonly=True, default="pending")
+    state_reason = fields.Char(string="Reason", readonly=True)
+    confirmed_date = fields.Datetime(readonly=True)
+    token = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    company_id = fields.Many2one(
+        comodel_name="res.company", readonly=True, default=lambda self: self.env.company
+    )
+
+    # ------------------------------------------------------------------
+    # Recording consent
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _record(self, partner, channel, inbound, text):
+        """The contact agreed, in ``inbound`` on ``channel``, to the lists
+        of that channel.
+
+        :return: the consent records, one per list
+        """
+        email = tools.email_normalize(partner.email or "")
+        consents = self.browse()
+        for mailing_list in channel.autoreg_mailing_list_ids:
+            values = {
+                "partner_id": partner.id,
+                "email": email or partner.email or "-",
+                "mailing_list_id": mailing_list.id,
+                "channel_id": channel.id,
+                "inbound_id": inbound.id,
+                "consent_text": text,
+                "company_id": inbound.company_id.id or self.env.company.id,
+            }
+            refusal = self._refusal(email)
+            if refusal:
+                consents |= self.create(dict(values, state="refused", state_reason=refusal))
+                continue
+            consent = self.create(values)
+            if self._needs_confirmation(email, mailing_list, consent.company_id):
+                consent._ask_confirmation()
+            else:
+                consent._subscribe()
+            consents |= consent
+        return consents
+
+    @api.model
+    def _refusal(self, email):
+        if not email:
+            return _("The contact has no valid email address.")
+        if self.env["mail.blacklist"].sudo().search_count(
+            [("email", "=", email), ("active", "=", True)], limit=1
+        ):
+            return _("The address is on the email blacklist.")
+        return False
+
+    @api.model
+    def _needs_confirmation(self, email, mailing_list, company):
+        """Double opt-in when the company wants it, and always for an address
+        that unsubscribed from this list before."""
+        return company.autoreg_double_optin or bool(
+            self.env["mailing.subscription"].sudo().search_count(
+                [
+                    ("list_id", "=", mailing_list.id),
+                    ("contact_id.email_normalized", "=", email),
+                    ("opt_out", "=", True),
+                ],
+                limit=1,
+            )
+        )
+
+    def _ask_confirmation(self):
+        self.ensure_one()
+        self.sudo().token = secrets.token_urlsafe(24)
+        self.env.ref("client_autoreg.mail_template_consent_confirmation").sudo().with_context(
+            lang=self.partner_id.lang
+        ).send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+
+    def _confirmation_url(self):
+        self.ensure_one()
+        base = self.get_base_url()
+        return f"{base}/autoreg/consent/{self.id}/{self.sudo().token}"
+
+    def _subscribe(self):
+        """Put the address on the list (a mailing contact and a subscription)."""
+        self.ensure_one()
+        Contact = self.env["mailing.contact"].sudo()
+        contact = Contact.search([("email_normalized", "=", self.email)], limit=1) or (
+            Contact.create({"name": self.partner_id.name, "email": self.email})
+        )
+        subscription = contact.subscription_ids.filtered(
+            lambda sub: sub.list_id == self.mailing_list_id
+        )
+        if subscription:
+            subscription.write({"opt_out": False})
+        else:
+            contact.write({"subscription_ids": [(0, 0, {"list_id": self.mailing_list_id.id})]})
+        self.write(
+            {"state": "confirmed", "confirmed_date": fields.Datetime.now(), "state_reason": False}
+        )
+
+    # ------------------------------------------------------------------
+    # Double opt-in
+    # ------------------------------------------------------------------
+
+    def _confirm(self, token):
+        """The person clicked the link of the confirmation email.
+
+        :return: one of ``confirmed``, ``already``, ``expired``, ``refused``,
+            ``invalid`` (unknown consent or wrong token)
+        """
+        consent = self.sudo().exists()
+        if not consent or not consent.token or not hmac.compare_digest(consent.token, token or ""):
+            return "invalid"
+        if consent.state == "confirmed":
+            return "already"
+        if consent.state != "pending":
+            return "refused"
+        if consent.consent_date < fields.Datetime.now() - timedelta(days=CONFIRMATION_DAYS):
+            return "expired"
+        refusal = self._refusal(consent.email)
+        if refusal:
+            consent.write({"state": "refused", "state_reason": refusal})
+            return "refused"
+        consent._subscribe()
+        return "confirmed"

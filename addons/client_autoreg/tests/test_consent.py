@@ -1,0 +1,143 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import re
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+from .common import AutoregCase
+from .common_mail import AutoregMailCase
+from .common_telegram import TelegramCase
+
+
+class ConsentMixin:
+    def make_list(self, name="Offers"):
+        return self.env["mailing.list"].create({"name": name})
+
+    def subscribed(self, email, mailing_list):
+        """Whether ``email`` receives ``mailing_list`` (subscribed, not opted out)."""
+        return bool(self.env["mailing.subscription"].search_count([
+            ("list_id", "=", mailing_list.id), ("contact_id.email_normalized", "=", email),
+            ("opt_out", "=", False)]))
+
+
+class TestWebConsent(ConsentMixin, AutoregCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.offers = cls.env["mailing.list"].create({"name": "Offers"})
+        cls.web.autoreg_mailing_list_ids = cls.offers
+
+    def register_visitor(self, email, consent):
+        return self.register(self.web, f"web:{email}", web_form="register", sender_name="Visitor",
+                             sender_email=email, newsletter_consent=consent)
+
+    def test_no_consent_no_list(self):
+        inbound = self.register_visitor("quiet@example.in", consent=False)
+        self.assertEqual(inbound.state, "done")
+        self.assertFalse(self.env["autoreg.consent"].search([("email", "=", "quiet@example.in")]))
+        self.assertFalse(self.subscribed("quiet@example.in", self.offers))
+
+    def test_consent_subscribes_and_is_kept_for_audit(self):
+        inbound = self.register_visitor("Happy@Example.in", consent=True)
+        consent = self.env["autoreg.consent"].search([("inbound_id", "=", inbound.id)])
+        self.assertEqual((consent.state, consent.email, consent.channel_id, consent.partner_id),
+                         ("confirmed", "happy@example.in", self.web, inbound.partner_id))
+        self.assertIn("unsubscribe at any time", consent.consent_text)
+        self.assertTrue(consent.consent_date and consent.confirmed_date)
+        self.assertTrue(self.subscribed("happy@example.in", self.offers))
+
+    def test_blacklisted_address_is_not_subscribed(self):
+        self.env["mail.blacklist"]._add("blocked@example.in")
+        inbound = self.register_visitor("blocked@example.in", consent=True)
+        consent = self.env["autoreg.consent"].search([("inbound_id", "=", inbound.id)])
+        self.assertEqual(consent.state, "refused")
+        self.assertIn("blacklist", consent.state_reason)
+        self.assertFalse(self.subscribed("blocked@example.in", self.offers))
+
+    def test_double_opt_in_waits_for_the_link_and_handles_bad_clicks(self):
+        self.company.autoreg_double_optin = True
+        inbound = self.register_visitor("careful@example.in", consent=True)
+        consent = self.env["autoreg.consent"].search([("inbound_id", "=", inbound.id)])
+        self.assertEqual(consent.state, "pending")
+        self.assertFalse(self.subscribed("careful@example.in", self.offers))
+        mail = self.env["mail.mail"].search([("email_to", "=", "careful@example.in")])
+        self.assertIn(consent._confirmation_url(), mail.body_html)
+
+        self.assertEqual(consent._confirm("forged-token"), "invalid")
+        self.assertEqual(consent._confirm(consent.token), "confirmed")
+        self.assertTrue(self.subscribed("careful@example.in", self.offers))
+        self.assertEqual(consent._confirm(consent.token), "already")
+
+    def test_expired_or_blacklisted_confirmation_does_not_subscribe(self):
+        self.company.autoreg_double_optin = True
+        late = self.env["autoreg.consent"].search([("inbound_id", "=", self.register_visitor(
+            "late@example.in", consent=True).id)])
+        late.consent_date = fields.Datetime.now() - timedelta(days=8)
+        self.assertEqual(late._confirm(late.token), "expired")
+        gone = self.env["autoreg.consent"].search([("inbound_id", "=", self.register_visitor(
+            "gone@example.in", consent=True).id)])
+        self.env["mail.blacklist"]._add("gone@example.in")
+        self.assertEqual(gone._confirm(gone.token), "refused")
+        self.assertFalse(self.subscribed("late@example.in", self.offers)
+                         or self.subscribed("gone@example.in", self.offers))
+
+    def test_who_unsubscribed_before_must_confirm_again(self):
+        self.register_visitor("fickle@example.in", consent=True)
+        subscription = self.env["mailing.subscription"].search(
+            [("contact_id.email_normalized", "=", "fickle@example.in")])
+        subscription.opt_out = True  # the unsubscribe link of a newsletter
+        again = self.register(self.web, "web:fickle-2", web_form="register",
+                              sender_email="fickle@example.in", newsletter_consent=True)
+        consent = self.env["autoreg.consent"].search([("inbound_id", "=", again.id)])
+        self.assertEqual(consent.state, "pending")
+        self.assertFalse(self.subscribed("fickle@example.in", self.offers))
+
+
+class TestTelegramConsent(ConsentMixin, TelegramCase):
+    def test_subscribe_command_asks_for_an_email_then_subscribes(self):
+        news = self.make_list("Telegram news")
+        self.telegram.autoreg_mailing_list_ids = news
+        chat = self.register_chat(self.meera, "+919833300011")
+        self.deliver(self.updates.text(self.meera, "/subscribe"))
+        self.flush_outbox()
+        self.assertIn("/subscribe followed by your email", self.texts_to(self.meera)[-1])
+        self.deliver(self.updates.text(self.meera, "/subscribe meera@example.in"))
+        self.flush_outbox()
+        self.assertEqual(chat.partner_id.email, "meera@example.in")
+        self.assertTrue(self.subscribed("meera@example.in", news))
+        self.assertIn("subscribed", self.texts_to(self.meera)[-1])
+        self.assertFalse(self.Ticket.search([("partner_id", "=", chat.partner_id.id)]))
+
+
+class TestEmailConsent(ConsentMixin, AutoregMailCase):
+    def test_known_sender_writing_subscribe_joins_the_list_without_a_request(self):
+        letters = self.make_list("Letters")
+        self.email_channel.autoreg_mailing_list_ids = letters
+        inbound = self.deliver("Known Customer <known@customer.example>", subject="SUBSCRIBE")
+        self.assertEqual(inbound.state, "ignored")
+        self.assertFalse(inbound.ticket_id)
+        self.assertTrue(self.subscribed("known@customer.example", letters))
+
+    def test_unknown_sender_writing_subscribe_waits_for_review(self):
+        letters = self.make_list("Letters")
+        self.email_channel.autoreg_mailing_list_ids = letters
+        inbound = self.deliver("Stranger <stranger@else.example>", subject="subscribe")
+        self.assertEqual(inbound.state, "review")
+        self.assertFalse(self.subscribed("stranger@else.example", letters))
+
+
+@tagged("post_install", "-at_install")
+class TestConsentLink(ConsentMixin, HttpCase):
+    def test_confirmation_link_answers_each_click(self):
+        partner = self.env["res.partner"].create({"name": "Click", "email": "click@example.in"})
+        consent = self.env["autoreg.consent"].create({
+            "partner_id": partner.id, "email": "click@example.in",
+            "mailing_list_id": self.make_list().id, "token": "good-token-123"})
+        url = f"/autoreg/consent/{consent.id}"
+        self.assertEqual(self.url_open(f"{url}/wrong").status_code, 404)
+        first = self.url_open(f"{url}/good-token-123")
+        self.assertIn("You are subscribed", first.text)
+        self.assertIn("Already confirmed", self.url_open(f"{url}/good-token-123").text)
+        self.assertTrue(re.search(r'data-outcome="already"',
+                                  self.url_open(f"{url}/good-token-123").text))
