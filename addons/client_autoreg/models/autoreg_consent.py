@@ -4,8 +4,9 @@
 Each consent says who agreed (contact and address), to which mailing list,
 through which channel and message, with which words, and when. A contact is
 put on a list only with a consent, never when the address is blacklisted,
-and, where the company asks for double opt-in (or the person unsubscribed
-from that list before), only once they confirm by the link sent by email.
+and only once they confirm by the link sent by email when anyone could have
+typed the address (website visitors, Telegram), when the company asks for
+double opt-in, or when the person unsubscribed from that list before.
 """
 
 import hmac
@@ -62,13 +63,17 @@ class AutoregConsent(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _record(self, partner, channel, inbound, text):
+    def _record(self, partner, channel, inbound, text, email=None, verified=False):
         """The contact agreed, in ``inbound`` on ``channel``, to the lists
         of that channel.
 
+        :param email: the address agreed for; default: the contact's
+        :param verified: whether the channel proved that the person owns the
+            address (a signed-in customer, a mail that passed SPF/DKIM/DMARC);
+            an address typed by anyone is confirmed by email first
         :return: the consent records, one per list
         """
-        email = tools.email_normalize(partner.email or "")
+        email = tools.email_normalize(email or partner.email or "")
         consents = self.browse()
         for mailing_list in channel.autoreg_mailing_list_ids:
             values = {
@@ -85,7 +90,7 @@ class AutoregConsent(models.Model):
                 consents |= self.create(dict(values, state="refused", state_reason=refusal))
                 continue
             consent = self.create(values)
-            if self._needs_confirmation(email, mailing_list, consent.company_id):
+            if not verified or self._needs_confirmation(email, mailing_list, consent.company_id):
                 consent._ask_confirmation()
             else:
                 consent._subscribe()

@@ -72,14 +72,18 @@ class AutoregDuplicate(models.Model):
         known = {(pair.partner_id.id, pair.duplicate_id.id) for pair in self.search([])}
         new = []
         for field_name, _label in KEYS:
+            # Contacts of different companies are never paired; shared
+            # contacts (no company) pair with shared contacts.
             self.env.cr.execute(
                 f"""
                 SELECT {field_name}, ARRAY_AGG(id ORDER BY id)
                   FROM res_partner
                  WHERE active AND {field_name} IS NOT NULL AND {field_name} != ''
-              GROUP BY {field_name}
+                   AND (company_id IS NULL OR company_id IN %s)
+              GROUP BY {field_name}, company_id
                 HAVING COUNT(*) > 1
-                """  # noqa: S608 - field names come from KEYS
+                """,  # noqa: S608 - field names come from KEYS
+                (tuple(self.env.companies.ids),),
             )
             for value, ids in self.env.cr.fetchall():
                 first, *others = Partner.browse(ids)
@@ -110,7 +114,8 @@ class AutoregDuplicate(models.Model):
             kept = pair.partner_id
             # Odoo refuses contacts with different emails to non-administrators.
             wizard._merge((kept | pair.duplicate_id).ids, kept)
-            pair.state = "merged"
+            # the merge moved this pair's link to the contact kept, too
+            pair.write({"state": "merged", "duplicate_id": False})
         return True
 
     def action_dismiss(self):

@@ -225,6 +225,7 @@ class AutoregInbound(models.Model):
                 self.env["autoreg.consent"]._record(
                     partner, self.channel_id, self,
                     _("Email asking to subscribe: %(subject)s", subject=self.subject or ""),
+                    email=self.sender_email, verified=not self.sender_untrusted,
                 )
                 self.write({"partner_id": partner.id, "state": "ignored",
                             "filter_reason": _("Newsletter consent given"),

@@ -119,6 +119,8 @@ class AutoregInbound(models.Model):
         if self._telegram_command(message) == "/subscribe":
             return self._telegram_subscribe(chat, message)
         self._telegram_fetch_files(message)
+        if not (self.body or self.attachment_ids):
+            return self._ignore(_("Nothing to register (sticker, location…)"))
         self.partner_id = chat.partner_id
         return super()._process_one()
 
@@ -140,15 +142,17 @@ class AutoregInbound(models.Model):
     def _telegram_subscribe(self, chat, message):
         """``/subscribe [email]``: the customer asks for the newsletter."""
         partner = chat.partner_id
-        address = tools.email_normalize((message.text or "").partition(" ")[2].strip())
-        if address and not partner.email:
-            partner.email = address
         self.partner_id = partner
-        if not partner.email:
+        # An address typed in the chat is confirmed by email before anything
+        # is sent to it, and never becomes the contact's address: matching
+        # by email must not hand someone else's mail to this chat.
+        typed = tools.email_normalize((message.text or "").partition(" ")[2].strip())
+        if not (typed or partner.email):
             chat._say(chat._texts()["subscribe_email"])
             return self._ignore(_("Newsletter: the customer has no email address yet"))
         consents = self.env["autoreg.consent"]._record(
-            partner, self.channel_id, self, TELEGRAM_CONSENT_TEXT
+            partner, self.channel_id, self, TELEGRAM_CONSENT_TEXT,
+            email=typed or partner.email, verified=not typed,
         )
         key = "subscribe_pending" if "pending" in consents.mapped("state") else "subscribed"
         if consents and set(consents.mapped("state")) == {"refused"}:

@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 WEB_FORMS = [
     ("register", "Registration"),
@@ -83,7 +84,9 @@ class AutoregInbound(models.Model):
                 self._web_confirm()
         if self.web_form and self.state == "done" and self.newsletter_consent:
             self.env["autoreg.consent"]._record(
-                self.partner_id, self.channel_id, self, WEB_CONSENT_TEXT
+                self.partner_id, self.channel_id, self, WEB_CONSENT_TEXT,
+                email=self.sender_email,
+                verified=False,  # typed by a visitor: confirmed by email first
             )
         return result
 
@@ -110,7 +113,8 @@ class AutoregInbound(models.Model):
         owner = ticket.user_id
         if not (owner and self.web_date and self.web_slot):
             return
-        start = self._web_slot_start(owner.tz or self.company_id.partner_id.tz or "UTC")
+        # The customer chose the slot in the company's local time.
+        start = self._web_slot_start(self._web_company_tz())
         event = (
             self.env["calendar.event"]
             .with_context(no_mail_to_attendees=True, mail_create_nosubscribe=True)
@@ -131,6 +135,10 @@ class AutoregInbound(models.Model):
         )
         event.attendee_ids.write({"state": "tentative"})
         self.calendar_event_id = event
+
+    def _web_company_tz(self):
+        company = self.company_id
+        return company.partner_id.tz or company.resource_calendar_id.tz or "UTC"
 
     def _web_slot_start(self, tz_name):
         """Start of the preferred slot as a naive UTC datetime."""
@@ -160,6 +168,9 @@ class AutoregInbound(models.Model):
             self.web_form
             and self.state == "done"
             and partner.email
+            # only a contact this very post created: typing a customer's
+            # address must not open an account in their name
+            and partner.create_date >= self.create_date
             and not partner.with_context(active_test=False).user_ids
         )
 
@@ -169,5 +180,9 @@ class AutoregInbound(models.Model):
         if not self._web_may_invite():
             return False
         wizard = self.env["portal.wizard"].create({"partner_ids": [(6, 0, self.partner_id.ids)]})
-        wizard.user_ids.action_grant_access()
+        try:
+            with self.env.cr.savepoint():
+                wizard.user_ids.action_grant_access()
+        except UserError:
+            return False  # e.g. the address belongs to another user already
         return True

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -49,6 +49,9 @@ class AutoregTelegramBot(models.Model):
         string="Bot API server",
         required=True,
         default="https://api.telegram.org",
+        # The token travels to this address: only who may read the token
+        # may change where it goes.
+        groups="base.group_system",
         help="Telegram's Bot API, or the address of a local Bot API server.",
     )
     mode = fields.Selection(
@@ -138,14 +141,15 @@ class AutoregTelegramBot(models.Model):
         :raise telegram.error.TelegramError: with the token scrubbed
         """
         self.ensure_one()
-        token = self.sudo().token  # sudo: the secret is read to call, never shown
+        # sudo: the secret and its server are read to call, never shown
+        token, api_url = self.sudo().token, self.sudo().api_url.rstrip("/")
 
         async def run():
             request = HTTPXRequest(connect_timeout=5.0, read_timeout=10.0)
             async with Bot(
                 token,
-                base_url=f"{self.api_url.rstrip('/')}/bot",
-                base_file_url=f"{self.api_url.rstrip('/')}/file/bot",
+                base_url=f"{api_url}/bot",
+                base_file_url=f"{api_url}/file/bot",
                 request=request,
             ) as bot:
                 result = await getattr(bot, method)(**params)
@@ -240,7 +244,10 @@ class AutoregTelegramBot(models.Model):
         return inbound, created
 
     def action_poll(self):
-        for bot in self:
+        if not self.env.user.has_group("client_autoreg.group_autoreg_manager"):
+            raise AccessError(_("Only intake managers can poll Telegram bots."))
+        # Storing updates creates inbound messages, which only intake does.
+        for bot in self.sudo():
             bot._poll()
         return True
 

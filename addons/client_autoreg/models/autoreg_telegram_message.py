@@ -71,16 +71,36 @@ class AutoregTelegramMessage(models.Model):
     @api.model
     def _cron_send(self, limit=100):
         """Send what is due, oldest first (the order of each chat is kept)."""
-        due = self.search(
-            [("state", "in", ("pending", "error")), ("next_try", "<=", fields.Datetime.now())],
-            order="id",
-            limit=limit,
-        )
+        due = self.browse(self._due_ids(limit))
         # Each result is committed at once, unless in a test transaction.
         due._send(auto_commit=not getattr(threading.current_thread(), "testing", False))
-        if len(due) == limit:
+        if len(due) == limit and "sent" in due.mapped("state"):
             self._send_job()._trigger()
         return len(due)
+
+    @api.model
+    def _due_ids(self, limit):
+        """Messages due now, skipping the chats whose oldest unsent message
+        waits for its retry time (nothing may overtake it)."""
+        self.flush_model(["state", "next_try", "chat_id"])
+        self.env.cr.execute(
+            """
+            SELECT message.id
+              FROM autoreg_telegram_message message
+             WHERE message.state IN ('pending', 'error')
+               AND message.next_try <= %(now)s
+               AND NOT EXISTS (
+                    SELECT 1 FROM autoreg_telegram_message waiting
+                     WHERE waiting.chat_id = message.chat_id
+                       AND waiting.id < message.id
+                       AND waiting.state IN ('pending', 'error')
+                       AND waiting.next_try > %(now)s)
+          ORDER BY message.id
+             LIMIT %(limit)s
+            """,
+            {"now": fields.Datetime.now(), "limit": limit},
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     def _send(self, auto_commit=False):
         """Send in order; a chat whose oldest unsent message fails or is not
@@ -164,7 +184,7 @@ class AutoregTelegramMessage(models.Model):
         if not self.env.user.has_group("client_autoreg.group_autoreg_manager"):
             raise AccessError(_("Only intake managers can resend Telegram messages."))
         self.filtered(lambda msg: msg.state in ("error", "failed")).write(
-            {"state": "pending", "next_try": fields.Datetime.now()}
+            {"state": "pending", "next_try": fields.Datetime.now(), "attempt_count": 0}
         )
         self._send_job()._trigger()
         return True

@@ -6,8 +6,9 @@ message per wrong field; nothing a visitor typed is trusted as is.
 """
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
@@ -112,7 +113,10 @@ class AutoregWebForm(models.AbstractModel):
         # sudo: visitors choose among the services the page lists to them
         service = self.env["autoreg.web.service"].sudo()
         if (params.get("service_id") or "").isdigit():
-            service = service.browse(int(params["service_id"])).exists().filtered("active")
+            service = service.browse(int(params["service_id"])).exists().filtered(
+                lambda svc: svc.active
+                and svc.company_id in (self.env.company, svc.company_id.browse())
+            )
         if not service:
             errors["service_id"] = self.env._("Please choose a service.")
         wanted = self._parse_date(params.get("date"), errors)
@@ -120,6 +124,8 @@ class AutoregWebForm(models.AbstractModel):
         labels = {key: label for key, _hour, label in TIME_SLOTS}
         if slot not in labels:
             errors["slot"] = self.env._("Please choose a time.")
+        elif wanted and self._slot_has_started(wanted, slot):
+            errors["slot"] = self.env._("This time has already started; please choose a later one.")
         details = Markup("<p>%s</p>") % self.env._(
             "%(service)s on %(date)s, %(slot)s",
             service=service.name or "", date=wanted or "", slot=labels.get(slot, ""),
@@ -134,6 +140,15 @@ class AutoregWebForm(models.AbstractModel):
             )[: LIMITS["subject"]],
             "body": details + notes,
         }
+
+    @api.model
+    def _slot_has_started(self, day, slot):
+        """Whether ``slot`` of ``day`` has begun, in the company's time."""
+        company = self.env.company.sudo()  # sudo: visitors only read its time zone
+        tz = pytz.timezone(company.partner_id.tz or company.resource_calendar_id.tz or "UTC")
+        now = datetime.now(tz)
+        start = next(hour for key, hour, _label in TIME_SLOTS if key == slot)
+        return (day, start) <= (now.date(), now.hour)
 
     @api.model
     def _parse_date(self, raw, errors):

@@ -174,7 +174,7 @@ class HelpdeskTicket(models.Model):
         return {
             "name": inbound.subject
             or self.env._("Request from %(name)s", name=partner.name),
-            "description": inbound.body or Markup("<p>%s</p>") % inbound.subject,
+            "description": inbound.body or Markup("<p>%s</p>") % (inbound.subject or ""),
             "partner_id": partner.id,
             "partner_name": partner.name,
             "partner_email": partner.email,

@@ -92,7 +92,10 @@ class HelpdeskTicketTeam(models.Model):
             return self.env["res.users"], _("No member of the team is available.")
         # Turns are numbered by a PostgreSQL sequence: concurrent intakes of
         # the team draw different numbers without waiting for each other, so
-        # two requests arriving together never get the same member.
+        # two requests arriving together go to different members. A turn
+        # drawn by a transaction that is rolled back is skipped, and the
+        # rotation restarts from the new list when members come and go: the
+        # order is even over time, not strictly alternating.
         turn = self._autoreg_next_turn()
         user = members[(turn - 1) % len(members)]
         return user, _("Round-robin turn of %(user)s.", user=user.name)

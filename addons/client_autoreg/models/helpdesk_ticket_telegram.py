@@ -4,6 +4,20 @@
 from odoo import fields, models
 from odoo.tools import html2plaintext
 
+TELEGRAM_MAX_TEXT = 4096  # characters per message, the Bot API's limit
+
+
+def _chunks(text, size):
+    """``text`` in pieces Telegram accepts, cut at line ends where possible."""
+    while text:
+        if len(text) <= size:
+            yield text
+            return
+        cut = text.rfind("\n", 0, size)
+        cut = cut if cut > 0 else size
+        yield text[:cut]
+        text = text[cut:].lstrip("\n")
+
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
@@ -45,17 +59,19 @@ class HelpdeskTicket(models.Model):
             if message.attachment_ids:
                 names = ", ".join(message.attachment_ids.mapped("name"))
                 text = f"{text}\n\n📎 {names}".strip()
-            if text:
-                # sudo: any employee answering the request may queue the
-                # reply; the queue itself is for intake managers.
-                self.autoreg_telegram_chat_id.sudo()._say(text, ticket=self, message=message)
+            # sudo: any employee answering the request may queue the reply;
+            # the queue itself is for intake managers.
+            chat = self.sudo().autoreg_telegram_chat_id
+            for chunk in _chunks(text, TELEGRAM_MAX_TEXT):
+                chat._say(chunk, ticket=self, message=message)
         return result
 
     def _autoreg_is_reply_to_telegram(self, message):
         """A public message by someone else than the customer, on a request
         with a Telegram chat."""
         self.ensure_one()
-        chat = self.autoreg_telegram_chat_id
+        # sudo: any agent answering the request may not read intake's chats
+        chat = self.sudo().autoreg_telegram_chat_id
         return bool(
             chat
             and chat.state == "linked"

@@ -38,12 +38,15 @@ class TestWebConsent(ConsentMixin, AutoregCase):
         self.assertFalse(self.env["autoreg.consent"].search([("email", "=", "quiet@example.in")]))
         self.assertFalse(self.subscribed("quiet@example.in", self.offers))
 
-    def test_consent_subscribes_and_is_kept_for_audit(self):
+    def test_visitor_consent_is_kept_for_audit_and_confirmed_by_email(self):
         inbound = self.register_visitor("Happy@Example.in", consent=True)
         consent = self.env["autoreg.consent"].search([("inbound_id", "=", inbound.id)])
         self.assertEqual((consent.state, consent.email, consent.channel_id, consent.partner_id),
-                         ("confirmed", "happy@example.in", self.web, inbound.partner_id))
+                         ("pending", "happy@example.in", self.web, inbound.partner_id))
         self.assertIn("unsubscribe at any time", consent.consent_text)
+        # anyone can type an address in a form: its owner confirms first
+        self.assertFalse(self.subscribed("happy@example.in", self.offers))
+        self.assertEqual(consent._confirm(consent.token), "confirmed")
         self.assertTrue(consent.consent_date and consent.confirmed_date)
         self.assertTrue(self.subscribed("happy@example.in", self.offers))
 
@@ -83,31 +86,45 @@ class TestWebConsent(ConsentMixin, AutoregCase):
                          or self.subscribed("gone@example.in", self.offers))
 
     def test_who_unsubscribed_before_must_confirm_again(self):
-        self.register_visitor("fickle@example.in", consent=True)
+        first = self.register_visitor("fickle@example.in", consent=True)
+        consent = self.env["autoreg.consent"].search([("inbound_id", "=", first.id)])
+        consent._confirm(consent.token)
         subscription = self.env["mailing.subscription"].search(
             [("contact_id.email_normalized", "=", "fickle@example.in")])
         subscription.opt_out = True  # the unsubscribe link of a newsletter
-        again = self.register(self.web, "web:fickle-2", web_form="register",
-                              sender_email="fickle@example.in", newsletter_consent=True)
-        consent = self.env["autoreg.consent"].search([("inbound_id", "=", again.id)])
-        self.assertEqual(consent.state, "pending")
+        partner = first.partner_id
+        again = self.env["autoreg.consent"]._record(
+            partner, self.web, first, "again", verified=True)  # e.g. a signed mail
+        self.assertEqual(again.state, "pending")
         self.assertFalse(self.subscribed("fickle@example.in", self.offers))
 
 
 class TestTelegramConsent(ConsentMixin, TelegramCase):
-    def test_subscribe_command_asks_for_an_email_then_subscribes(self):
+    def test_subscribe_command_asks_for_an_email_then_confirms_it(self):
         news = self.make_list("Telegram news")
         self.telegram.autoreg_mailing_list_ids = news
         chat = self.register_chat(self.meera, "+919833300011")
         self.deliver(self.updates.text(self.meera, "/subscribe"))
         self.flush_outbox()
         self.assertIn("/subscribe followed by your email", self.texts_to(self.meera)[-1])
-        self.deliver(self.updates.text(self.meera, "/subscribe meera@example.in"))
+        inbound = self.deliver(self.updates.text(self.meera, "/subscribe meera@example.in"))
         self.flush_outbox()
-        self.assertEqual(chat.partner_id.email, "meera@example.in")
+        consent = self.env["autoreg.consent"].search([("inbound_id", "=", inbound.id)])
+        self.assertEqual((consent.state, consent.email), ("pending", "meera@example.in"))
+        self.assertIn("confirm your subscription", self.texts_to(self.meera)[-1])
+        # a typed address never becomes the contact's (mail is matched on it)
+        self.assertFalse(chat.partner_id.email)
+        consent._confirm(consent.token)
         self.assertTrue(self.subscribed("meera@example.in", news))
-        self.assertIn("subscribed", self.texts_to(self.meera)[-1])
         self.assertFalse(self.Ticket.search([("partner_id", "=", chat.partner_id.id)]))
+
+    def test_subscribe_with_the_contacts_known_address_needs_no_confirmation(self):
+        news = self.make_list("Telegram news")
+        self.telegram.autoreg_mailing_list_ids = news
+        chat = self.register_chat(self.meera, "+919833300022")
+        chat.partner_id.email = "meera.known@example.in"
+        self.deliver(self.updates.text(self.meera, "/subscribe"))
+        self.assertTrue(self.subscribed("meera.known@example.in", news))
 
 
 class TestEmailConsent(ConsentMixin, AutoregMailCase):

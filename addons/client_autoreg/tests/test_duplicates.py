@@ -52,3 +52,14 @@ class TestDuplicates(TelegramCase):
         pair.action_dismiss()
         self.assertEqual(self.env["autoreg.duplicate"]._find(), 0)
         self.assertEqual(pair.state, "dismissed")
+
+    def test_contacts_of_different_companies_are_not_paired(self):
+        other_company = self.env["res.company"].create({"name": "Sister company"})
+        self.Partner.create({"name": "Asha", "email": "asha@example.in",
+                             "company_id": self.company.id})
+        self.Partner.create({"name": "Asha", "email": "asha@example.in",
+                             "company_id": other_company.id})
+        self.env["autoreg.duplicate"].with_context(
+            allowed_company_ids=[self.company.id, other_company.id])._find()
+        self.assertFalse(self.env["autoreg.duplicate"].search(
+            [("key_value", "=", "asha@example.in")]))

@@ -108,3 +108,11 @@ class TestTelegramConversation(TelegramCase):
             with self.assertRaisesRegex(ValueError, reason):
                 self.bot._receive_update(raw)
         self.assertFalse(self.Inbound.search([("telegram_bot_id", "=", self.bot.id)]))
+
+    def test_sticker_without_text_registers_nothing(self):
+        self.register_chat(self.meera, "+919811122200")
+        inbound = self.deliver(self.updates.message(
+            self.meera, sticker={"file_id": "st-1", "file_unique_id": "st1", "type": "regular",
+                                 "width": 512, "height": 512, "is_animated": False,
+                                 "is_video": False}))
+        self.assertEqual((inbound.state, inbound.ticket_id), ("ignored", self.Ticket))

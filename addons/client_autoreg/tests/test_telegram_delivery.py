@@ -6,6 +6,7 @@ from freezegun import freeze_time
 from telegram.error import InvalidToken
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
 from .common_telegram import TOKEN, TelegramCase
@@ -29,6 +30,7 @@ class TestTelegramDelivery(TelegramCase):
 
     def test_staff_reply_reaches_the_chat_and_notes_do_not(self):
         ticket = self.request_of(self.meera, "+919822200011")
+        self.env.invalidate_all()  # the agent reads nothing intake cached
         ticket.with_user(self.agent).message_post(
             body="A technician comes tomorrow at 10.", message_type="comment",
             subtype_xmlid="mail.mt_comment",
@@ -77,6 +79,52 @@ class TestTelegramDelivery(TelegramCase):
         with freeze_time(fields.Datetime.now() + timedelta(minutes=5)):
             self.flush_outbox()
         self.assertEqual(self.texts_to(self.meera), ["one", "two"])
+
+    def test_long_reply_is_sent_in_pieces_telegram_accepts(self):
+        ticket = self.request_of(self.meera, "+919822200055")
+        long_text = "\n".join(f"Step {n}: " + "x" * 90 for n in range(80))  # ~8,000 chars
+        ticket.with_user(self.agent).message_post(
+            body=long_text, message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.flush_outbox()
+        pieces = self.texts_to(self.meera)
+        self.assertEqual(len(pieces), 2)
+        self.assertTrue(all(len(piece) <= 4096 for piece in pieces))
+        self.assertEqual("\n".join(pieces), long_text)
+
+    def test_a_waiting_chat_does_not_hold_up_the_others(self):
+        ticket = self.request_of(self.meera, "+919822200066")
+        self.api.down = True
+        for text in ("first", "second", "third"):
+            ticket.with_user(self.agent).message_post(
+                body=text, message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.flush_outbox()  # "first" fails and waits for its retry time
+        self.api.down = False
+        other = {"id": 5550999, "first_name": "Zoya", "language_code": "en"}
+        self.deliver(self.updates.text(other, "/start"))  # queued after meera's
+        self.api.calls.clear()
+        self.env["autoreg.telegram.message"]._cron_send(limit=2)
+        self.assertFalse(self.texts_to(self.meera))  # nothing overtakes "first"
+        self.assertTrue(self.texts_to(other))
+
+    def test_resending_by_hand_gives_all_attempts_again(self):
+        ticket = self.request_of(self.meera, "+919822200088")
+        self.api.down = True
+        ticket.with_user(self.agent).message_post(
+            body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.flush_outbox()
+        failed = ticket.autoreg_telegram_message_ids.filtered(lambda m: m.state == "error")
+        failed.action_retry()
+        self.assertEqual((failed.state, failed.attempt_count), ("pending", 0))
+
+    def test_only_administrators_choose_where_the_token_is_sent(self):
+        manager = new_test_user(self.env, login="tg_manager", name="Intake Manager",
+                                groups="base.group_user,client_autoreg.group_autoreg_manager")
+        with self.assertRaises(AccessError):
+            self.bot.with_user(manager).write({"api_url": "http://attacker.example"})
+        self.api.updates.append(self.updates.text(self.meera, "/start"))
+        self.bot.mode = "polling"
+        self.bot.with_user(manager).action_poll()  # managers may poll
+        self.assertEqual(self.bot.last_update_id, self.api.updates[-1]["update_id"])
 
     def test_rejected_token_is_never_shown(self):
         self.bot.token = "7000001:WRONG-secret-token"

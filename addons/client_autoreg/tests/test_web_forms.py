@@ -3,6 +3,8 @@ import re
 from datetime import date, timedelta
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
 from odoo.tests import HttpCase, new_test_user, tagged
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -180,6 +182,7 @@ class TestWebForms(HttpCase):
         self.assertFalse(inbound.ticket_id)
 
     def test_appointment_books_a_tentative_event_for_the_assignee(self):
+        self.env.company.partner_id.tz = "Asia/Kolkata"  # slots are in the company's time
         day = date.today() + timedelta(days=3)
         answer = self.post("/customer/appointment", {
             "name": "Ravi Nair", "email": "ravi.nair@example.in", "phone": "+91 98450 99887",
@@ -196,6 +199,19 @@ class TestWebForms(HttpCase):
         self.assertEqual(set(event.attendee_ids.mapped("state")), {"tentative"})
         # 12:00 in Kolkata is 06:30 UTC; the service lasts 2 hours
         self.assertEqual((event.start.hour, event.start.minute, event.duration), (6, 30, 2.0))
+
+    def test_slot_that_has_already_started_today_is_refused(self):
+        self.env.company.partner_id.tz = "Asia/Kolkata"
+        form = self.env["autoreg.web.form"]
+        with freeze_time("2026-11-23 05:00:00"):  # 10:30 in Kolkata
+            today = date(2026, 11, 23)
+            self.assertTrue(form._slot_has_started(today, "09"))
+            self.assertFalse(form._slot_has_started(today, "12"))
+            self.assertFalse(form._slot_has_started(today + timedelta(days=1), "09"))
+            errors = {}
+            form._parse_appointment({"name": "Ravi", "description": ""}, {
+                "service_id": str(self.service.id), "date": "2026-11-23", "slot": "09"}, errors)
+            self.assertIn("already started", errors["slot"])
 
     def test_appointment_in_the_past_or_without_service_is_refused(self):
         answer = self.post("/customer/appointment", {
@@ -218,6 +234,18 @@ class TestWebForms(HttpCase):
         ticket = self.stored(partner_id=customer.partner_id.id).ticket_id
         self.assertEqual(ticket.partner_id, customer.partner_id)
         self.assertIn(ticket.number, self.url_open("/my/tickets").text)
+
+    def test_typing_a_known_customers_address_offers_no_account(self):
+        self.env["res.partner"].create({"name": "Known", "email": "known.customer@example.in"})
+        answer = self.post("/customer/request", self.request_fields(
+            email="known.customer@example.in"))
+        self.assertNotIn("Invite me", answer.text)
+        posted = self.stored(sender_email="known.customer@example.in")
+        refused = self.url_open("/customer/account/invite", data={
+            "csrf_token": self.open_form("/customer/request")["csrf_token"],
+            "submission_token": posted.idempotency_key.split(":")[1]})
+        self.assertIn("No invitation was sent", refused.text)
+        self.assertFalse(posted.partner_id.user_ids)
 
     def test_visitor_is_invited_to_the_portal_by_email_once(self):
         answer = self.post("/customer/request", self.request_fields(email="new.visitor@example.in"))
