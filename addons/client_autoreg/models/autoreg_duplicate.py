@@ -13,7 +13,6 @@ import difflib
 import unicodedata
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 KEYS = [("email_normalized", "Same email"), ("phone_sanitized", "Same phone number")]
 
@@ -106,13 +105,9 @@ class AutoregDuplicate(models.Model):
         """Merge each duplicate into the contact kept."""
         wizard = self.env["base.partner.merge.automatic.wizard"]
         for pair in self.filtered(lambda rec: rec.state == "open" and rec.duplicate_id):
-            if len((pair.partner_id | pair.duplicate_id).user_ids) > 1:
-                raise UserError(
-                    _("%(a)s and %(b)s both have a user account: they cannot be merged.",
-                      a=pair.partner_id.name, b=pair.duplicate_id.name)
-                )
             kept = pair.partner_id
-            # Odoo refuses contacts with different emails to non-administrators.
+            # Odoo's merge refuses two users' contacts, and contacts with
+            # different emails to non-administrators, with its own message.
             wizard._merge((kept | pair.duplicate_id).ids, kept)
             # the merge moved this pair's link to the contact kept, too
             pair.write({"state": "merged", "duplicate_id": False})

@@ -253,13 +253,9 @@ class AutoregInbound(models.Model):
 
     def _process_one(self):
         self.ensure_one()
-        team = self.team_id or self.channel_id._autoreg_intake_team(self.company_id)
-        if not self.partner_id and self._sender_rule() == "block":
-            self.write({"state": "spam", "filter_reason": _("Blocked sender")})
-            return
-        partner = self.partner_id or self._resolve_partner(team)
+        team = self._intake_team()
+        partner = self._resolve_sender(team)
         if not partner:
-            self._hold_or_reject(team)
             return
         if not team:
             raise UserError(
@@ -284,6 +280,20 @@ class AutoregInbound(models.Model):
         if ticket.user_id and not self.assignment_minutes:
             waited = fields.Datetime.now() - self.create_date
             self.assignment_minutes = waited.total_seconds() / 60
+
+    def _intake_team(self):
+        return self.team_id or self.channel_id._autoreg_intake_team(self.company_id)
+
+    def _resolve_sender(self, team):
+        """The sender's contact; empty when the message is filed as spam
+        (blocked sender) or held for review instead, its state then set."""
+        if not self.partner_id and self._sender_rule() == "block":
+            self.write({"state": "spam", "filter_reason": _("Blocked sender")})
+            return self.env["res.partner"]
+        partner = self.partner_id or self._resolve_partner(team)
+        if not partner:
+            self._hold_or_reject(team)
+        return partner
 
     def _register_request(self, team):
         """:return: ``(ticket, created)``; channels may register differently."""

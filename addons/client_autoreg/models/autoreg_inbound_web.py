@@ -29,6 +29,12 @@ RATE_LIMIT = 10  # submissions per address...
 RATE_WINDOW_MINUTES = 10  # ...within this many minutes
 
 
+def company_tz(company):
+    """The time zone the company's website slots are expressed in."""
+    company = company.sudo()  # sudo: visitors only read the company's time zone
+    return company.partner_id.tz or company.resource_calendar_id.tz or "UTC"
+
+
 class AutoregInbound(models.Model):
     _inherit = "autoreg.inbound"
 
@@ -92,10 +98,9 @@ class AutoregInbound(models.Model):
 
     def _web_register_contact(self):
         """A registration: the contact, no request."""
-        team = self.team_id or self.channel_id._autoreg_intake_team(self.company_id)
-        partner = self.partner_id or self._resolve_partner(team)
+        partner = self._resolve_sender(self._intake_team())
         if not partner:
-            return self._hold_or_reject(team)
+            return None
         self.write(
             {"partner_id": partner.id, "state": "done", "processed_date": fields.Datetime.now()}
         )
@@ -114,7 +119,7 @@ class AutoregInbound(models.Model):
         if not (owner and self.web_date and self.web_slot):
             return
         # The customer chose the slot in the company's local time.
-        start = self._web_slot_start(self._web_company_tz())
+        start = self._web_slot_start(company_tz(self.company_id))
         event = (
             self.env["calendar.event"]
             .with_context(no_mail_to_attendees=True, mail_create_nosubscribe=True)
@@ -135,10 +140,6 @@ class AutoregInbound(models.Model):
         )
         event.attendee_ids.write({"state": "tentative"})
         self.calendar_event_id = event
-
-    def _web_company_tz(self):
-        company = self.company_id
-        return company.partner_id.tz or company.resource_calendar_id.tz or "UTC"
 
     def _web_slot_start(self, tz_name):
         """Start of the preferred slot as a naive UTC datetime."""

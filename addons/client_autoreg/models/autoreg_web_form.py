@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 import pytz
 from markupsafe import Markup
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.tools import plaintext2html
 
-from .autoreg_inbound_web import TIME_SLOTS
+from .autoreg_inbound_web import TIME_SLOTS, company_tz
 
 MAX_FILES = 5
 MAX_FILE_MB = 10
@@ -83,13 +83,14 @@ class AutoregWebForm(models.AbstractModel):
             country = country.browse(int(params["country_id"])).exists()
         if not text["name"]:
             errors.setdefault("name", self.env._("Please tell us your name."))
-        email = tools.email_normalize(text["email"])
+        # The same normalisation intake matches contacts with
+        email, phone_e164 = self.env["res.partner"]._autoreg_identity(
+            text["email"], text["phone"], country or self.env.company.country_id
+        )
         if not email:
             errors.setdefault("email", self.env._("Please enter a valid email address."))
         phone = text["phone"]
-        if phone and not self.env["res.partner"]._phone_format(
-            number=phone, country=country or self.env.company.country_id, force_format="E164"
-        ):
+        if phone and not phone_e164:
             errors.setdefault(
                 "phone", self.env._("This phone number is not valid for the chosen country.")
             )
@@ -144,9 +145,7 @@ class AutoregWebForm(models.AbstractModel):
     @api.model
     def _slot_has_started(self, day, slot):
         """Whether ``slot`` of ``day`` has begun, in the company's time."""
-        company = self.env.company.sudo()  # sudo: visitors only read its time zone
-        tz = pytz.timezone(company.partner_id.tz or company.resource_calendar_id.tz or "UTC")
-        now = datetime.now(tz)
+        now = datetime.now(pytz.timezone(company_tz(self.env.company)))
         start = next(hour for key, hour, _label in TIME_SLOTS if key == slot)
         return (day, start) <= (now.date(), now.hour)
 

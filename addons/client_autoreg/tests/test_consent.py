@@ -32,6 +32,15 @@ class TestWebConsent(ConsentMixin, AutoregCase):
         return self.register(self.web, f"web:{email}", web_form="register", sender_name="Visitor",
                              sender_email=email, newsletter_consent=consent)
 
+    def test_blocked_sender_cannot_register_through_the_form(self):
+        self.env["autoreg.sender.rule"].create({
+            "kind": "address", "value": "pest@example.in", "action": "block",
+            "company_id": self.company.id})
+        inbound = self.register_visitor("pest@example.in", consent=True)
+        self.assertEqual((inbound.state, inbound.filter_reason), ("spam", "Blocked sender"))
+        self.assertFalse(self.Partner.search([("email", "=", "pest@example.in")]))
+        self.assertFalse(self.env["autoreg.consent"].search([("email", "=", "pest@example.in")]))
+
     def test_no_consent_no_list(self):
         inbound = self.register_visitor("quiet@example.in", consent=False)
         self.assertEqual(inbound.state, "done")
