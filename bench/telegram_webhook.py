@@ -148,7 +148,7 @@ def main():
         server, port = start_odoo(args.odoo_src, args.config, args.db, args.workers,
                                   "bench-telegram-odoo.log")
         try:
-            path = f"/client_autoreg/telegram/{bot_id}/webhook"
+            path = f"/customer/telegram/{bot_id}/webhook"
             elapsed, latencies, statuses = post_all(
                 port, path, secret, streams, args.clients, args.replays)
         finally:

@@ -69,8 +69,8 @@ def test_customer_registers_by_phone_and_gets_the_staff_reply(
     }]))
     [bot] = result(admin.call_kw("autoreg.telegram.bot", "read", [[bot_id]],
                                  fields=["webhook_secret", "webhook_url"]))
-    webhook = f"{odoo_server}/client_autoreg/telegram/{bot_id}/webhook"
-    assert bot["webhook_url"].endswith(f"/client_autoreg/telegram/{bot_id}/webhook")
+    webhook = f"{odoo_server}/customer/telegram/{bot_id}/webhook"
+    assert bot["webhook_url"].endswith(f"/customer/telegram/{bot_id}/webhook")
     updates = UpdateFactory(first_update_id=700000)
     rahul = {"id": 5559001, "first_name": "Rahul", "last_name": "Verma", "language_code": "en"}
 

@@ -1,10 +1,10 @@
 # Copyright 2026 client_autoreg contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 {
-    "name": "Customer Auto-Registration",
+    "name": "Customer Intake",
     "summary": "Register customers and their requests automatically from email, "
     "Telegram and the website",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "client_autoreg contributors",
@@ -37,6 +37,8 @@
         "views/autoreg_telegram_bot_views.xml",
         "views/autoreg_web_service_views.xml",
         "views/autoreg_consent_views.xml",
+        "views/autoreg_duplicate_views.xml",
+        "views/autoreg_inbound_dashboard_views.xml",
         "views/website_templates.xml",
         "views/helpdesk_ticket_channel_views.xml",
         "views/helpdesk_ticket_team_views.xml",
@@ -51,6 +53,7 @@
             "client_autoreg/static/src/js/autoreg_forms.js",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "development_status": "Alpha",
     "installable": True,
     "application": True,

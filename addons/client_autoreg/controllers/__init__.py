@@ -1,5 +1,5 @@
 # The channel doors (Telegram webhook, website forms) live here; each only
 # translates its protocol into an ``autoreg.inbound`` and hands it over.
 from . import telegram
-from . import main
+from . import website_form
 from . import consent

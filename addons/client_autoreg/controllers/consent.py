@@ -6,7 +6,9 @@ from odoo.http import request
 
 
 class ConsentConfirmation(http.Controller):
-    @http.route("/autoreg/consent/<int:consent_id>/<string:token>", type="http",
+    @http.route(["/customer/consent/<int:consent_id>/<string:token>",
+                 # links sent before 18.0.1.1.0
+                 "/autoreg/consent/<int:consent_id>/<string:token>"], type="http",
                 auth="public", website=True, methods=["GET"], sitemap=False)
     def confirm(self, consent_id, token, **_params):
         # _confirm checks the token before anything (sudo inside: the link

@@ -11,7 +11,7 @@ import logging
 from odoo import http
 from odoo.http import request
 
-from ..models.autoreg_inbound_telegram import MAX_UPDATE_BYTES
+from ..models.autoreg_door_telegram import MAX_UPDATE_BYTES
 
 _logger = logging.getLogger(__name__)
 
@@ -20,7 +20,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 class TelegramWebhook(http.Controller):
     @http.route(
-        "/client_autoreg/telegram/<int:bot_id>/webhook",
+        [
+            "/customer/telegram/<int:bot_id>/webhook",
+            # the address of webhooks set before 18.0.1.1.0, still answered
+            "/client_autoreg/telegram/<int:bot_id>/webhook",
+        ],
         type="http",
         auth="public",
         methods=["POST"],

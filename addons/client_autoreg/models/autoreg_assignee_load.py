@@ -100,12 +100,3 @@ class AutoregAssigneeLoad(models.Model):
         deltas.subtract(key for key in before if key)
         return deltas
 
-
-class HelpdeskTicketStage(models.Model):
-    _inherit = "helpdesk.ticket.stage"
-
-    def write(self, vals):
-        result = super().write(vals)
-        if "closed" in vals:
-            self.env["autoreg.assignee.load"]._recount()
-        return result

@@ -132,7 +132,7 @@ class AutoregConsent(models.Model):
     def _confirmation_url(self):
         self.ensure_one()
         base = self.get_base_url()
-        return f"{base}/autoreg/consent/{self.id}/{self.sudo().token}"
+        return f"{base}/customer/consent/{self.id}/{self.sudo().token}"
 
     def _subscribe(self):
         """Put the address on the list (a mailing contact and a subscription)."""

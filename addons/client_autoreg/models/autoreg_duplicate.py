@@ -46,11 +46,6 @@ class AutoregDuplicate(models.Model):
         ("pair_unique", "UNIQUE(partner_id, duplicate_id)", "This pair is listed already."),
     ]
 
-    @api.model
-    def _cron_find(self):
-        return self._find()
-
-    @api.model
     def action_find(self):
         found = self._find()
         return {

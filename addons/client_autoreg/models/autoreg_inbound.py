@@ -1,10 +1,24 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""The intake corridor shared by every channel.
+"""The intake corridor: one path for every door.
 
-A channel ("door") only translates its protocol into ``_intake()``:
-the raw payload is stored first, under an idempotency key, then the message
-goes through the same steps whatever its origin: resolve the sender to a
-contact, register the request, run the team's "registered" action.
+Read top-down, every message takes these steps:
+
+1. **store**    ``_store(door, key, values)``: the raw message is kept under
+                its idempotency key before anything can fail;
+2. **process**  ``_process()``: the door translates its protocol (the mail
+                gateway parses and routes, the Telegram conversation asks
+                for the phone number, the website validates the form)...
+3. **filter**   ``_admit()``: ...and hands the message to the corridor, which
+                drops auto-replies and spam (the door's signals),
+4. **resolve**  the sender becomes one contact, or waits for a reviewer,
+5. **register** the door registers the request (a helpdesk ticket, or a
+                message added to the customer's open one),
+6. **assign**   ``_registered()`` runs the team's "On request registered"
+7. **notify**   action: assignment and the assignee's notification.
+
+The doors are ``autoreg.door.mail``, ``autoreg.door.telegram`` and
+``autoreg.door.website``; the corridor asks which door a message came
+through in one place, ``_door()``.
 """
 
 import logging
@@ -17,10 +31,13 @@ from odoo.tools import html2plaintext
 
 _logger = logging.getLogger(__name__)
 
+DOORS = [("mail", "Email"), ("telegram", "Telegram"), ("website", "Website")]
 STATES = [
     ("received", "Received"),
+    ("waiting", "Waiting for the phone number"),
     ("review", "To Review"),
     ("done", "Registered"),
+    ("passed", "Passed on"),
     ("spam", "Spam"),
     ("ignored", "Ignored"),
     ("error", "Error"),
@@ -35,18 +52,22 @@ class AutoregInbound(models.Model):
     _order = "id desc"
 
     name = fields.Char(string="Summary", readonly=True)
+    door = fields.Selection(
+        selection=DOORS, required=True, readonly=True, index=True,
+        help="The protocol the message came through.",
+    )
     channel_id = fields.Many2one(
         comodel_name="helpdesk.ticket.channel",
-        required=True,
         readonly=True,
-        ondelete="restrict",
+        ondelete="set null",
         index=True,
+        help="The helpdesk channel its request is registered under.",
     )
     idempotency_key = fields.Char(
         required=True,
         readonly=True,
-        help="Identifies the message within its channel (Message-Id, Telegram "
-        "update_id, form submission token): the same key is registered once.",
+        help="Identifies the message within its door (Message-Id, Telegram bot "
+        "and update_id, form submission token): the same key is registered once.",
     )
     payload = fields.Text(
         string="Raw payload",
@@ -80,7 +101,7 @@ class AutoregInbound(models.Model):
     filter_reason = fields.Char(
         readonly=True, help="Why the message was held for review, filed as spam or ignored."
     )
-    sender_untrusted = fields.Boolean(
+    sender_unverified = fields.Boolean(
         readonly=True,
         help="The sender's identity could not be verified (for mail: failed SPF "
         "or DKIM): the message is never matched to a contact automatically.",
@@ -106,6 +127,58 @@ class AutoregInbound(models.Model):
         default=lambda self: self.env.company,
         index=True,
     )
+
+    # Mail door
+    mail_alias_id = fields.Many2one(
+        comodel_name="mail.alias", string="Alias", readonly=True, ondelete="set null"
+    )
+    payload_encoding = fields.Char(
+        readonly=True,
+        help="How the raw bytes were turned into text: utf-8 when they were valid "
+        "UTF-8, else latin-1, which keeps every byte.",
+    )
+    mail_gateway_model = fields.Char(
+        readonly=True,
+        help="The model the mail gateway was asked to fall back to (fetchmail "
+        "server, mailgate), kept to route the stored mail again.",
+    )
+    # Telegram door
+    telegram_bot_id = fields.Many2one(
+        comodel_name="autoreg.telegram.bot", string="Telegram bot", readonly=True,
+        ondelete="set null", index="btree_not_null",
+    )
+    telegram_chat_id = fields.Many2one(
+        comodel_name="autoreg.telegram.chat", string="Telegram chat", readonly=True,
+        ondelete="set null", index="btree_not_null",
+    )
+    # Website door
+    web_form = fields.Selection(
+        selection=[
+            ("register", "Registration"),
+            ("request", "Request"),
+            ("appointment", "Online order / appointment"),
+        ],
+        string="Website form",
+        readonly=True,
+    )
+    sender_ip = fields.Char(
+        string="Sender IP address", readonly=True, index="btree_not_null",
+        help="Address the form was posted from (rate limiting).",
+    )
+    newsletter_consent = fields.Boolean(
+        readonly=True, help="The sender asked for the newsletter with this message."
+    )
+    web_service_id = fields.Many2one(
+        comodel_name="autoreg.web.service", string="Service", readonly=True, ondelete="restrict"
+    )
+    web_date = fields.Date(string="Preferred date", readonly=True)
+    web_slot = fields.Selection(
+        selection="_selection_web_slot", string="Preferred time", readonly=True
+    )
+    calendar_event_id = fields.Many2one(
+        comodel_name="calendar.event", string="Appointment", readonly=True, ondelete="set null"
+    )
+
     # Figures of the intake dashboard (averaged in graph and pivot views)
     review_decision = fields.Selection(
         selection=[("approved", "Approved"), ("rejected", "Rejected as spam")], readonly=True
@@ -126,10 +199,14 @@ class AutoregInbound(models.Model):
     _sql_constraints = [
         (
             "idempotency_key_unique",
-            "UNIQUE(channel_id, idempotency_key)",
-            "This message was already received on this channel.",
+            "UNIQUE(door, idempotency_key)",
+            "This message was already received through this door.",
         ),
     ]
+
+    @api.model
+    def _selection_web_slot(self):
+        return self.env["autoreg.door.website"]._slot_selection()
 
     @api.depends("state", "review_decision")
     def _compute_rates(self):
@@ -137,58 +214,63 @@ class AutoregInbound(models.Model):
             inbound.spam_rate = 100.0 if inbound.state == "spam" else 0.0
             inbound.approval_rate = 100.0 if inbound.review_decision == "approved" else 0.0
 
+    def _door(self):
+        """The door this message came through: the one place the corridor
+        asks."""
+        self.ensure_one()
+        return self.env[f"autoreg.door.{self.door}"]
+
     # ------------------------------------------------------------------
-    # Receiving: the first thing a door does
+    # 1. Store: the first thing every door does
     # ------------------------------------------------------------------
 
     @api.model
-    def _intake(self, channel, key, values):
-        """Receive a message and process it if it is new.
+    def _store(self, door, key, values):
+        """Keep a message under its idempotency key, before any processing.
 
-        This is the single entry point of every channel. It must be called
-        with rights to create contacts and tickets (doors call it as sudo).
-        """
-        inbound, created = self._receive(channel, key, values)
-        if created:
-            inbound._process()
-        return inbound
+        The entry point of every door: ``_store(door, key, values)``, then
+        ``_process()`` on what it returns, at once or from the intake job.
+        It must be called with rights to create contacts and requests (doors
+        call it as sudo).
 
-    @api.model
-    def _receive(self, channel, key, values):
-        """Store the raw message under its idempotency key.
-
-        :param channel: ``helpdesk.ticket.channel`` the message came through
-        :param key: Message-Id, update_id, submission token...
-        :param values: field values, plus ``attachments``: a list of dicts
-            with ``name``, ``raw`` and optionally ``mimetype``
+        :param door: ``mail``, ``telegram`` or ``website``
+        :param key: Message-Id, bot and update_id, submission token...
+        :param values: field values (``channel_id`` defaults to the door's
+            channel), plus ``attachments``: a list of dicts with ``name``,
+            ``raw`` and optionally ``mimetype``
         :return: ``(inbound, created)``; ``created`` is False for a replay
         """
         if not key:
             raise UserError(_("An inbound message needs an idempotency key."))
-        self.env["autoreg.lock"]._acquire(f"inbound:{channel.id}:{key}")
-        existing = self.search(
-            [("channel_id", "=", channel.id), ("idempotency_key", "=", key)], limit=1
-        )
-        if existing:
-            _logger.info("Inbound %s on channel %s already received", key, channel.id)
-            return existing, False
         values = dict(values)
+        channel = self.env["helpdesk.ticket.channel"].browse(values.pop("channel_id", None))
+        channel = channel or self.env[f"autoreg.door.{door}"]._channel()
+        self.env["autoreg.lock"]._acquire(f"inbound:{door}:{key}")
+        existing = self._of_key(door, key)
+        if existing:
+            _logger.info("Inbound %s through door %s already received", key, door)
+            return existing, False
         attachments = values.pop("attachments", None) or []
         inbound = self.with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True
         ).create(
             {
                 **values,
+                "door": door,
                 "channel_id": channel.id,
                 "idempotency_key": key,
                 "company_id": values.get("company_id")
                 or channel.company_id.id
                 or self.env.company.id,
-                "name": self._summarize(values),
+                "name": values.get("name") or self._summarize(values),
             }
         )
         inbound._store_attachments(attachments)
         return inbound, True
+
+    @api.model
+    def _of_key(self, door, key):
+        return self.search([("door", "=", door), ("idempotency_key", "=", key)], limit=1)
 
     @api.model
     def _summarize(self, values):
@@ -211,12 +293,13 @@ class AutoregInbound(models.Model):
         )
 
     # ------------------------------------------------------------------
-    # Processing: the shared corridor
+    # 2. Process: the door translates, the corridor decides
     # ------------------------------------------------------------------
 
     def _process(self):
-        """Run each message through the corridor; a failing message is left
-        in the error state with its reason instead of failing its caller.
+        """Run each message through its door and the corridor; a failing
+        message is left in the error state with its reason instead of
+        failing its caller.
 
         Concurrency errors are re-raised: the caller's transaction is then
         retried as a whole by Odoo, and the message processed again.
@@ -231,32 +314,65 @@ class AutoregInbound(models.Model):
             try:
                 with self.env.cr.savepoint():
                     inbound.attempt_count = attempts
-                    inbound._process_one()
+                    inbound._door()._process(inbound)
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 raise
             except Exception as error:  # noqa: BLE001 - kept on the record
-                _logger.warning(
-                    "Inbound message %s (channel %s) failed: %s",
-                    inbound.id,
-                    inbound.channel_id.name,
-                    type(error).__name__,
-                    exc_info=not isinstance(error, UserError),
-                )
-                inbound.write(
-                    {
-                        "state": "error",
-                        "error_message": self._describe_error(error),
-                        "attempt_count": attempts,
-                    }
-                )
+                inbound._set_error(error, attempts)
         return True
 
-    def _process_one(self):
+    def _set_error(self, error, attempts=None):
+        _logger.warning(
+            "Inbound message %s (%s) failed: %s",
+            self.id,
+            self.door,
+            type(error).__name__,
+            exc_info=not isinstance(error, UserError),
+        )
+        self.write(
+            {
+                "state": "error",
+                "error_message": self._describe_error(error),
+                "attempt_count": attempts or self.attempt_count,
+            }
+        )
+
+    def _run_corridor(self, message=None):
+        """Filter, resolve, register, then assign and notify: the corridor
+        as the Telegram and website doors enter it. (The mail door runs the
+        same steps from inside Odoo's routing, see ``mail.thread``.)"""
         self.ensure_one()
         team = self._intake_team()
+        if not self._admit(team, message):
+            return
+        ticket, created = self._door()._register_request(self, team)
+        self._registered(ticket, created)
+
+    # ------------------------------------------------------------------
+    # 3 + 4. Filter and resolve the sender
+    # ------------------------------------------------------------------
+
+    def _admit(self, team, message=None):
+        """Whether the message goes on to registration, its contact and team
+        then set; otherwise its state says why not (ignored, spam, review).
+
+        :param message: the door's parsed message, for the door's filters
+        """
+        state, reason = self._door()._filter(self, message)
+        if state:
+            self.write({"state": state, "filter_reason": reason})
+            return False
         partner = self._resolve_sender(team)
         if not partner:
-            return
+            return False
+        self._require_team(team)
+        self.write({"partner_id": partner.id, "team_id": team.id})
+        return True
+
+    def _intake_team(self):
+        return self.team_id or self.channel_id._autoreg_intake_team(self.company_id)
+
+    def _require_team(self, team):
         if not team:
             raise UserError(
                 _(
@@ -266,40 +382,20 @@ class AutoregInbound(models.Model):
                     channel=self.channel_id.name,
                 )
             )
-        self.write({"partner_id": partner.id, "team_id": team.id})
-        ticket, created = self._register_request(team)
-        self.write(
-            {
-                "ticket_id": ticket.id,
-                "state": "done",
-                "error_message": False,
-                "processed_date": fields.Datetime.now(),
-            }
-        )
-        ticket._autoreg_after_register(self, created)
-        if ticket.user_id and not self.assignment_minutes:
-            waited = fields.Datetime.now() - self.create_date
-            self.assignment_minutes = waited.total_seconds() / 60
-
-    def _intake_team(self):
-        return self.team_id or self.channel_id._autoreg_intake_team(self.company_id)
 
     def _resolve_sender(self, team):
-        """The sender's contact; empty when the message is filed as spam
-        (blocked sender) or held for review instead, its state then set."""
+        """The sender's contact. Empty when there is none to register: a
+        blocked sender is filed as spam, an unknown one held for review or
+        rejected, by the team's policy (see ``_unknown_sender_decision``)."""
         if not self.partner_id and self._sender_rule() == "block":
             self.write({"state": "spam", "filter_reason": _("Blocked sender")})
             return self.env["res.partner"]
-        partner = self.partner_id or self._resolve_partner(team)
+        partner = self.partner_id or self._match_or_create_partner(team)
         if not partner:
             self._hold_or_reject(team)
         return partner
 
-    def _register_request(self, team):
-        """:return: ``(ticket, created)``; channels may register differently."""
-        return self.env["helpdesk.ticket"]._autoreg_register(self, team)
-
-    def _resolve_partner(self, team):
+    def _match_or_create_partner(self, team):
         if not (self.sender_email or self.sender_phone):
             raise UserError(
                 _(
@@ -315,27 +411,40 @@ class AutoregInbound(models.Model):
                 "country": self.sender_country_id or self.company_id.country_id,
             },
             self.company_id,
-            allow_create=self._may_create_partner(team),
-            allow_match=not self.sender_untrusted,
+            allow_create=self._unknown_sender_decision(team) == "register",
+            verified=not self.sender_unverified,
         )
+
+    def _sender_email_normalized(self):
+        return tools.email_normalize(self.sender_email or "") or False
 
     def _sender_rule(self):
-        email_normalized = tools.email_normalize(self.sender_email or "")
-        return self.env["autoreg.sender.rule"]._decision_for(email_normalized, self.company_id)
-
-    def _may_create_partner(self, team):
-        """Whether an unknown sender may become a contact without review."""
-        if self.sender_untrusted:
-            return False
-        if self.channel_id.autoreg_partner_policy == "create":
-            return True
-        return self._sender_rule() == "allow" or (
-            team.autoreg_unknown_policy == "accept"
+        return self.env["autoreg.sender.rule"]._decision_for(
+            self._sender_email_normalized(), self.company_id
         )
+
+    def _unknown_sender_decision(self, team):
+        """What becomes of a sender who matches no contact, in this order:
+
+        1. an unverified sender is never registered automatically (review);
+        2. the sender rules (allowlist: register; blocklist handled before);
+        3. the door: Telegram (the phone number was proven) and the website
+           (the visitor registers themself) register;
+        4. mail: the team's policy (review, register or reject).
+
+        :return: ``register``, ``review`` or ``reject``
+        """
+        if self.sender_unverified:
+            return "review"
+        if self._sender_rule() == "allow":
+            return "register"
+        if self._door()._registers_unknown_senders():
+            return "register"
+        return team.autoreg_unknown_policy
 
     def _hold_or_reject(self, team):
         """An unknown sender: wait for a reviewer, or file as spam."""
-        if team.autoreg_unknown_policy == "reject" and not self.sender_untrusted:
+        if self._unknown_sender_decision(team) == "reject":
             self.write({"state": "spam", "filter_reason": _("Unknown sender (team policy)")})
             return
         self.write(
@@ -353,8 +462,45 @@ class AutoregInbound(models.Model):
                 summary=_("Review a message from %(sender)s", sender=self._sender_label()),
             )
 
+    def _mail_raw_bytes(self):
+        return (self.payload or "").encode(self.payload_encoding or "utf-8")
+
     def _sender_label(self):
         return self.sender_name or self.sender_email or self.sender_phone or "?"
+
+    # ------------------------------------------------------------------
+    # 5 + 6 + 7. Registered: assign and notify
+    # ------------------------------------------------------------------
+
+    def _registered(self, ticket, created):
+        """The request is registered: record it, then run the team's action
+        (assignment and notification) and let the door answer."""
+        self.write(
+            {
+                "ticket_id": ticket.id,
+                "state": "done",
+                "error_message": False,
+                "processed_date": fields.Datetime.now(),
+            }
+        )
+        ticket._autoreg_after_register(self, created)
+        if ticket.user_id and not self.assignment_minutes:
+            waited = fields.Datetime.now() - self.create_date
+            self.assignment_minutes = waited.total_seconds() / 60
+        self._door()._after_register(self, ticket, created)
+
+    def _give_consent(self, text, email=None, verified=False):
+        """The contact asked for the newsletter with this message."""
+        return self.env["autoreg.consent"]._record(
+            self.partner_id, self.channel_id, self, text,
+            email=email or self.sender_email, verified=verified,
+        )
+
+    def _finish(self, state, reason):
+        """End processing without a request (ignored, passed on...)."""
+        self.write(
+            {"state": state, "filter_reason": reason, "processed_date": fields.Datetime.now()}
+        )
 
     @api.model
     def _describe_error(self, error):
@@ -363,75 +509,17 @@ class AutoregInbound(models.Model):
         return f"{type(error).__name__}: {error}"[:2000]
 
     # ------------------------------------------------------------------
-    # Backend actions and cron
+    # Backend actions and the intake job
     # ------------------------------------------------------------------
 
     def action_retry(self):
-        if not self.env.user.has_group("client_autoreg.group_autoreg_manager"):
-            raise AccessError(_("Only intake managers can retry inbound messages."))
+        self.env.user._autoreg_check_manager(_("Only intake managers can retry inbound messages."))
         to_retry = self.filtered(lambda rec: rec.state in RETRYABLE_STATES)
         if not to_retry:
             raise UserError(_("Only received or failed messages can be retried."))
         # Processing creates contacts and tickets the manager may have no
         # right to create by hand; it runs with the rights of the intake.
         to_retry.sudo()._process()
-        return True
-
-    # ------------------------------------------------------------------
-    # Review of held messages
-    # ------------------------------------------------------------------
-
-    def _check_reviewable(self):
-        if not self.env.user.has_group("client_autoreg.group_autoreg_manager") and not all(
-            rec.team_id and rec.team_id._autoreg_reviewer() == self.env.user for rec in self
-        ):
-            raise AccessError(_("Only the reviewer or an intake manager can review messages."))
-        if any(rec.state != "review" for rec in self):
-            raise UserError(_("Only messages waiting for review can be approved or rejected."))
-        if any(not tools.email_normalize(rec.sender_email or "") for rec in self):
-            raise UserError(_("Only messages with a sender address can be reviewed."))
-
-    def action_approve_sender(self):
-        return self._approve("address")
-
-    def action_approve_domain(self):
-        return self._approve("domain")
-
-    def _approve(self, kind):
-        self._check_reviewable()
-        # The reviewer's decision registers the request as intake would have:
-        # with the rights of the intake, not of the reviewer.
-        for inbound in self.sudo():
-            email_normalized = tools.email_normalize(inbound.sender_email)
-            inbound.env["autoreg.sender.rule"]._remember(
-                kind, email_normalized, "allow", inbound.company_id, inbound
-            )
-            inbound.write(
-                {"state": "received", "sender_untrusted": False, "review_decision": "approved"}
-            )
-            inbound.activity_ids.action_feedback(feedback=_("Approved"))
-            inbound._process()
-        return True
-
-    def action_reject_spam(self):
-        self._check_reviewable()
-        # Checked above: the reviewer's decision is recorded with intake rights.
-        for inbound in self.sudo():
-            email_normalized = tools.email_normalize(inbound.sender_email)
-            inbound.env["autoreg.sender.rule"]._remember(
-                "address", email_normalized, "block", inbound.company_id, inbound
-            )
-            inbound.env["mail.blacklist"]._add(
-                email_normalized, message=_("Rejected as spam in intake review")
-            )
-            inbound.write(
-                {
-                    "state": "spam",
-                    "filter_reason": _("Rejected by a reviewer"),
-                    "review_decision": "rejected",
-                }
-            )
-            inbound.activity_ids.action_feedback(feedback=_("Rejected as spam"))
         return True
 
     def action_open_ticket(self):
@@ -450,3 +538,67 @@ class AutoregInbound(models.Model):
         pending = self.search([("state", "=", "received")], limit=limit, order="id")
         pending._process()
         return len(pending)
+
+    @api.model
+    def _trigger_intake_job(self):
+        self.env.ref("client_autoreg.ir_cron_autoreg_process_received").sudo()._trigger()
+
+    # ------------------------------------------------------------------
+    # Review of held messages
+    # ------------------------------------------------------------------
+
+    def _check_reviewable(self):
+        if not self.env.user._autoreg_is_manager() and not all(
+            rec.team_id and rec.team_id._autoreg_reviewer() == self.env.user for rec in self
+        ):
+            raise AccessError(_("Only the reviewer or an intake manager can review messages."))
+        if any(rec.state != "review" for rec in self):
+            raise UserError(_("Only messages waiting for review can be approved or rejected."))
+        # sudo: the reviewer's rights were checked above; this only reads
+        # which door the messages came through.
+        if any(not rec._door()._reviewable() for rec in self.sudo()):
+            raise UserError(_("Telegram messages are not reviewed: the phone number links them."))
+        if any(not rec._sender_email_normalized() for rec in self):
+            raise UserError(_("Only messages with a sender address can be reviewed."))
+
+    def action_approve_sender(self):
+        return self._approve("address")
+
+    def action_approve_domain(self):
+        return self._approve("domain")
+
+    def _approve(self, kind):
+        self._check_reviewable()
+        # The reviewer's decision registers the request as intake would have:
+        # with the rights of the intake, not of the reviewer.
+        for inbound in self.sudo():
+            inbound.env["autoreg.sender.rule"]._remember(
+                kind, inbound._sender_email_normalized(), "allow", inbound.company_id, inbound
+            )
+            inbound.write(
+                {"state": "received", "sender_unverified": False, "review_decision": "approved"}
+            )
+            inbound.activity_ids.action_feedback(feedback=_("Approved"))
+            inbound._process()
+        return True
+
+    def action_reject_spam(self):
+        self._check_reviewable()
+        # Checked above: the reviewer's decision is recorded with intake rights.
+        for inbound in self.sudo():
+            email_normalized = inbound._sender_email_normalized()
+            inbound.env["autoreg.sender.rule"]._remember(
+                "address", email_normalized, "block", inbound.company_id, inbound
+            )
+            inbound.env["mail.blacklist"]._add(
+                email_normalized, message=_("Rejected as spam in intake review")
+            )
+            inbound.write(
+                {
+                    "state": "spam",
+                    "filter_reason": _("Rejected by a reviewer"),
+                    "review_decision": "rejected",
+                }
+            )
+            inbound.activity_ids.action_feedback(feedback=_("Rejected as spam"))
+        return True

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ _logger = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("telegram").setLevel(logging.INFO)
 
-WEBHOOK_ROUTE = "/client_autoreg/telegram/%s/webhook"
+WEBHOOK_ROUTE = "/customer/telegram/%s/webhook"
 # The Bot API accepts 1-256 characters A-Z, a-z, 0-9, _ and -.
 SECRET_TOKEN_BYTES = 32
 ALLOWED_UPDATES = ["message"]
@@ -125,10 +125,6 @@ class AutoregTelegramBot(models.Model):
         )
         for bot in self:
             bot.chat_count = counts.get(bot, 0)
-
-    def _intake_team(self):
-        self.ensure_one()
-        return self.team_id or self.channel_id._autoreg_intake_team(self.company_id)
 
     # ------------------------------------------------------------------
     # Bot API calls
@@ -238,14 +234,13 @@ class AutoregTelegramBot(models.Model):
         :raise ValueError: when ``raw`` is not a Telegram update
         """
         self.ensure_one()
-        inbound, created = self.env["autoreg.inbound"]._receive_telegram(self, raw)
+        inbound, created = self.env["autoreg.door.telegram"]._store_update(self, raw)
         if created:
-            self.env.ref("client_autoreg.ir_cron_autoreg_process_received")._trigger()
+            inbound._trigger_intake_job()
         return inbound, created
 
     def action_poll(self):
-        if not self.env.user.has_group("client_autoreg.group_autoreg_manager"):
-            raise AccessError(_("Only intake managers can poll Telegram bots."))
+        self.env.user._autoreg_check_manager(_("Only intake managers can poll Telegram bots."))
         # Storing updates creates inbound messages, which only intake does.
         for bot in self.sudo():
             bot._poll()

@@ -14,7 +14,6 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 
 _logger = logging.getLogger(__name__)
 
@@ -181,8 +180,9 @@ class AutoregTelegramMessage(models.Model):
         )
 
     def action_retry(self):
-        if not self.env.user.has_group("client_autoreg.group_autoreg_manager"):
-            raise AccessError(_("Only intake managers can resend Telegram messages."))
+        self.env.user._autoreg_check_manager(
+            _("Only intake managers can resend Telegram messages.")
+        )
         self.filtered(lambda msg: msg.state in ("error", "failed")).write(
             {"state": "pending", "next_try": fields.Datetime.now(), "attempt_count": 0}
         )

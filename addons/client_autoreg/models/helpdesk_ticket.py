@@ -32,11 +32,48 @@ class HelpdeskTicket(models.Model):
         string="To dispatch", readonly=True, copy=False, index=True,
         help="Waits for the team's dispatcher to give it to a member.",
     )
+    autoreg_telegram_chat_id = fields.Many2one(
+        comodel_name="autoreg.telegram.chat",
+        string="Telegram chat",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The chat the customer wrote from: replies to the customer are sent there.",
+    )
+    autoreg_telegram_message_ids = fields.One2many(
+        comodel_name="autoreg.telegram.message",
+        inverse_name="ticket_id",
+        string="Telegram messages",
+        readonly=True,
+    )
+    autoreg_telegram_undelivered = fields.Integer(
+        compute="_compute_autoreg_telegram_undelivered",
+        string="Telegram messages not delivered",
+    )
 
     @api.depends("autoreg_inbound_ids")
     def _compute_autoreg_inbound_count(self):
         for ticket in self:
             ticket.autoreg_inbound_count = len(ticket.autoreg_inbound_ids)
+
+    def _compute_autoreg_telegram_undelivered(self):
+        # sudo: every agent of the request sees how many replies did not
+        # reach the customer; the queue itself is for intake managers.
+        counts = dict(
+            self.env["autoreg.telegram.message"].sudo()._read_group(
+                [("ticket_id", "in", self.ids), ("state", "in", ("error", "failed"))],
+                ["ticket_id"],
+                ["__count"],
+            )
+        )
+        for ticket in self:
+            ticket.autoreg_telegram_undelivered = counts.get(ticket, 0)
+
+    def _message_post_after_hook(self, message, msg_vals):
+        result = super()._message_post_after_hook(message, msg_vals)
+        # Staff replies on a request that came from Telegram go back to the chat.
+        self.env["autoreg.door.telegram"]._relay_reply(self, message)
+        return result
 
     @api.model
     def _autoreg_open_ticket_of(self, partner, domain=()):
@@ -59,7 +96,7 @@ class HelpdeskTicket(models.Model):
     def _autoreg_assign(self):
         """Assign each unassigned request by its team's policy, and notify.
 
-        Run by the "Intake: assign and notify" server action.
+        Run by the "Customer Intake: assign and notify" server action.
         """
         for ticket in self.filtered(lambda rec: not rec.user_id and rec.team_id):
             user, reason, to_dispatch = ticket.team_id._autoreg_pick_assignee(ticket)

@@ -7,18 +7,6 @@ class HelpdeskTicketChannel(models.Model):
 
     _inherit = "helpdesk.ticket.channel"
 
-    autoreg_partner_policy = fields.Selection(
-        selection=[
-            ("create", "Create the contact"),
-            ("review", "Hold for manual review"),
-        ],
-        string="Unknown senders",
-        default="review",
-        required=True,
-        help="What intake does with a message whose sender matches no contact: "
-        "create the contact at once, or keep the message for a person to "
-        "review without creating anything.",
-    )
     autoreg_thread_policy = fields.Selection(
         selection=[
             ("new", "Always a new request"),

@@ -1,12 +1,14 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""The email door: new mail for helpdesk requests enters the intake corridor.
+"""The mail gateway's two hooks for the mail door (``autoreg.door.mail``).
 
-Routing stays Odoo's (aliases, fetchmail, replies found by their headers);
-only the routes that would create a new helpdesk ticket are handed to intake,
-which stores the mail, filters it and registers it, or holds it for review.
+``message_process``: the raw mail is stored before Odoo parses it, and any
+failure leaves it in the error state, retriable, instead of losing it.
+``_message_route_process``: a route that would create a helpdesk request
+goes through the corridor first, and is handed on only when the corridor
+admits the mail.
 """
 
-from odoo import api, models
+from odoo import _, api, models
 
 
 class MailThread(models.AbstractModel):
@@ -15,38 +17,82 @@ class MailThread(models.AbstractModel):
     @api.model
     def message_process(self, model, message, custom_values=None, save_original=False,
                         strip_attachments=False, thread_id=None):
-        # Intake keeps the message exactly as received: its bytes are handed
-        # down to the routing step through the context.
-        raw = message
-        if hasattr(raw, "data"):  # xmlrpc.client.Binary
-            raw = bytes(raw.data)
-        if isinstance(raw, str):
-            raw = raw.encode("utf-8")
-        return super(MailThread, self.with_context(autoreg_raw_message=raw)).message_process(
-            model, message, custom_values=custom_values, save_original=save_original,
-            strip_attachments=strip_attachments, thread_id=thread_id,
+        if self.env.context.get("autoreg_inbound_id") or not self._autoreg_mail_door_open(
+            custom_values, save_original, strip_attachments, thread_id
+        ):
+            return super().message_process(
+                model, message, custom_values=custom_values, save_original=save_original,
+                strip_attachments=strip_attachments, thread_id=thread_id,
+            )
+        door = self.env["autoreg.door.mail"].sudo()  # the gateway's own rights
+        inbound, created = door._store_raw(self._autoreg_raw_bytes(message), model)
+        if not created and inbound.state not in ("received", "error"):
+            return inbound.ticket_id.id or False  # a mail delivered twice
+        # Whatever fails from here (Odoo's parser, routing, intake) leaves
+        # the stored mail in the error state; only a concurrency error is
+        # raised, for the caller to retry the whole transaction.
+        inbound._process()
+        return inbound.ticket_id.id or door._thread_id_of(inbound)
+
+    @api.model
+    def _autoreg_mail_door_open(self, custom_values, save_original, strip_attachments,
+                                thread_id):
+        """Intake stores the mail unless the caller asks the gateway for
+        something the stored mail cannot be replayed with, or helpdesk's
+        email channel is gone."""
+        return (
+            not (custom_values or save_original or strip_attachments or thread_id)
+            and bool(self.env["autoreg.door.mail"]._channel())
         )
 
+    @api.model
+    def _autoreg_raw_bytes(self, message):
+        if hasattr(message, "data"):  # xmlrpc.client.Binary
+            message = bytes(message.data)
+        if isinstance(message, str):
+            message = message.encode("utf-8")
+        return message
+
     def _message_route_process(self, message, message_dict, routes):
-        intake_routes = [route for route in routes or () if self._autoreg_is_intake_route(route)]
-        if not intake_routes:
+        inbound = self.env["autoreg.inbound"].sudo().browse(
+            self.env.context.get("autoreg_inbound_id")
+        )
+        if not inbound:
             return super()._message_route_process(message, message_dict, routes)
-        other_routes = [route for route in routes if route not in intake_routes]
+        intake_routes = [route for route in routes or () if self._autoreg_is_intake_route(route)]
+        other_routes = [route for route in routes or () if route not in intake_routes]
         thread_id = False
         if other_routes:
             thread_id = super()._message_route_process(message, dict(message_dict), other_routes)
-        Inbound = self.env["autoreg.inbound"].sudo()  # the gateway's own rights
-        for route in intake_routes:
-            inbound = Inbound._intake_email(message, message_dict, route)
-            thread_id = inbound.ticket_id.id or thread_id
-        return thread_id
+        if not routes:
+            # Odoo refused the mail (an alias bounced it to its sender).
+            inbound._finish("ignored", _("Refused by the alias: the sender got a bounce"))
+            return False
+        if not intake_routes:
+            inbound._door()._passed_on(inbound, other_routes, thread_id)
+            return thread_id
+        return self._autoreg_intake(inbound, message, message_dict, intake_routes[0]) or thread_id
+
+    def _autoreg_intake(self, inbound, message, message_dict, route):
+        """The corridor's steps for a mail routed to a new request: filter,
+        resolve, then hand the route on to register, assign and notify."""
+        door = inbound._door()
+        door._read_route(inbound, message, message_dict, route)
+        team = inbound._intake_team()
+        if not inbound._admit(team, message):
+            if inbound.state == "review":
+                door._keep_attachments(inbound, message_dict)
+            return False
+        # The gateway's routing found the author; the corridor resolved it.
+        message_dict = dict(message_dict, author_id=inbound.partner_id.id)
+        route = door._intake_route(inbound, team, route)
+        ticket = self.env["helpdesk.ticket"].browse(
+            super()._message_route_process(message, message_dict, [route])
+        )
+        inbound._registered(ticket, True)
+        return ticket.id
 
     @api.model
     def _autoreg_is_intake_route(self, route):
         model, thread_id = route[0], route[1]
-        return (
-            model == "helpdesk.ticket"
-            and not thread_id
-            and not self.env.context.get("autoreg_gateway_bypass")
-            and bool(self.env["autoreg.inbound"]._email_channel())
-        )
+        return model == "helpdesk.ticket" and not thread_id

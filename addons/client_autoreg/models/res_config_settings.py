@@ -1,5 +1,19 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Intake's settings, on the Helpdesk settings screen.
+
+Every system parameter intake reads is a field here, with its default
+defined once (``PARAMETERS``) and read through ``_autoreg_param``.
+"""
+
 from odoo import api, fields, models
+
+# name: (type, default) of the system parameters client_autoreg.<name>
+PARAMETERS = {
+    "spam_score_threshold": (float, 5.0),
+    "web_rate_limit": (int, 10),
+    "web_rate_window": (int, 10),
+    "web_max_upload_mb": (float, 10.0),
+}
 
 
 class ResConfigSettings(models.TransientModel):
@@ -8,9 +22,27 @@ class ResConfigSettings(models.TransientModel):
     autoreg_spam_score_threshold = fields.Float(
         string="Spam score threshold",
         config_parameter="client_autoreg.spam_score_threshold",
-        default=5.0,
+        default=PARAMETERS["spam_score_threshold"][1],
         help="Mail whose upstream spam score (X-Spam-Score, X-Rspamd-Score, "
         "X-Spam-Status) reaches this value is filed as spam.",
+    )
+    autoreg_web_rate_limit = fields.Integer(
+        string="Website posts per address",
+        config_parameter="client_autoreg.web_rate_limit",
+        default=PARAMETERS["web_rate_limit"][1],
+        help="How many forms one network address may post within the window "
+        "below; more are refused with a request to try again later.",
+    )
+    autoreg_web_rate_window = fields.Integer(
+        string="Rate limit window (minutes)",
+        config_parameter="client_autoreg.web_rate_window",
+        default=PARAMETERS["web_rate_window"][1],
+    )
+    autoreg_web_max_upload_mb = fields.Float(
+        string="Largest website file (MB)",
+        config_parameter="client_autoreg.web_max_upload_mb",
+        default=PARAMETERS["web_max_upload_mb"][1],
+        help="Files attached to a website form may be at most this large.",
     )
     autoreg_double_optin = fields.Boolean(
         related="company_id.autoreg_double_optin", readonly=False
@@ -29,3 +61,15 @@ class ResConfigSettings(models.TransientModel):
             settings.autoreg_allowed_count = counts.get("allow", 0)
             settings.autoreg_blocked_count = counts.get("block", 0)
             settings.autoreg_review_count = to_review
+
+    @api.model
+    def _autoreg_param(self, name):
+        """The value of the intake setting ``name``, or its default when it
+        is unset or unreadable."""
+        kind, default = PARAMETERS[name]
+        # sudo: settings are read by intake for every visitor and sender
+        value = self.env["ir.config_parameter"].sudo().get_param(f"client_autoreg.{name}")
+        try:
+            return kind(value) if value not in (None, False, "") else default
+        except ValueError:
+            return default

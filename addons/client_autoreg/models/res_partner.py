@@ -44,16 +44,16 @@ class ResPartner(models.Model):
         return self.browse()
 
     @api.model
-    def _autoreg_find_or_create(self, values, company, allow_create, allow_match=True):
+    def _autoreg_find_or_create(self, values, company, allow_create, verified=True):
         """Match the sender of an inbound message to one contact.
 
         ``values`` holds ``name``, ``email``, ``phone`` and ``country`` as the
         channel received them.  At most one contact is created per identity,
         even when several messages of the same new person are processed at
-        the same moment (see ``autoreg.lock``). ``allow_match`` False means
+        the same moment (see ``autoreg.lock``). ``verified`` False means
         the sender's identity is not verified: nobody is matched or created.
         """
-        if not allow_match:
+        if not verified:
             return self.browse()
         email_normalized, phone_e164 = self._autoreg_identity(
             values.get("email"), values.get("phone"), values.get("country")

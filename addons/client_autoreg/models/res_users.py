@@ -1,5 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
+from odoo.exceptions import AccessError
+
+MANAGER_GROUP = "client_autoreg.group_autoreg_manager"
 
 
 class ResUsers(models.Model):
@@ -18,6 +21,15 @@ class ResUsers(models.Model):
     @property
     def SELF_READABLE_FIELDS(self):
         return super().SELF_READABLE_FIELDS + ["autoreg_unavailable"]
+
+    def _autoreg_is_manager(self):
+        return self.has_group(MANAGER_GROUP)
+
+    def _autoreg_check_manager(self, message):
+        """Refuse, with ``message``, a user who is not an intake manager:
+        the one check behind the methods only managers may call by RPC."""
+        if not self._autoreg_is_manager():
+            raise AccessError(message)
 
     def _autoreg_at_work(self, when):
         """The users who work at ``when``, where Odoo knows their hours.

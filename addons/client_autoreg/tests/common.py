@@ -17,22 +17,32 @@ class AutoregCase(TransactionCase):
         cls.team = cls.env["helpdesk.ticket.team"].create(
             {"name": "Intake Test Team", "company_id": cls.company.id}
         )
-        cls.web = cls._make_channel("Test web form", "create", "new")
-        cls.chat = cls._make_channel("Test chat", "create", "open_ticket")
-        cls.mail = cls._make_channel("Test mailbox", "review", "new")
+        cls.web = cls._make_channel("Test web form", "new")
+        cls.chat = cls._make_channel("Test chat", "open_ticket")
+        cls.mail = cls._make_channel("Test mailbox", "new")
 
     @classmethod
-    def _make_channel(cls, name, partner_policy, thread_policy):
+    def _make_channel(cls, name, thread_policy):
         return cls.env["helpdesk.ticket.channel"].create(
             {
                 "name": name,
                 "company_id": cls.company.id,
-                "autoreg_partner_policy": partner_policy,
                 "autoreg_thread_policy": thread_policy,
                 "autoreg_team_id": cls.team.id,
             }
         )
 
-    def register(self, channel, key, **values):
+    @classmethod
+    def register(cls, channel, key, door="website", **values):
+        """Hand a message to the corridor as a door does: store, then process."""
         values.setdefault("payload", f'{{"key": "{key}"}}')
-        return self.Inbound._intake(channel, key, values)
+        return store_and_process(cls.env, door, channel, key, values)
+
+
+def store_and_process(env, door, channel, key, values):
+    inbound, created = env["autoreg.inbound"]._store(
+        door, key, dict(values, channel_id=channel.id)
+    )
+    if created:
+        inbound._process()
+    return inbound

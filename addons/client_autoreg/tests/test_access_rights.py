@@ -14,16 +14,13 @@ class TestAccessRights(AutoregCase):
             {
                 "name": "Other web",
                 "company_id": cls.other_company.id,
-                "autoreg_partner_policy": "create",
                 "autoreg_team_id": cls.env["helpdesk.ticket.team"]
                 .create({"name": "Other team", "company_id": cls.other_company.id})
                 .id,
             }
         )
-        cls.own = cls.Inbound._intake(cls.web, "acl-1", {"sender_name": "?"})
-        cls.foreign = cls.Inbound._intake(
-            cls.other_channel, "acl-2", {"sender_email": "x@other.example"}
-        )
+        cls.own = cls.register(cls.web, "acl-1", sender_name="?")
+        cls.foreign = cls.register(cls.other_channel, "acl-2", sender_email="x@other.example")
         cls.user = new_test_user(
             cls.env, "intake-user", groups="client_autoreg.group_autoreg_user"
         )
@@ -48,7 +45,7 @@ class TestAccessRights(AutoregCase):
             own.action_retry()
         with self.assertRaises(AccessError):
             self.Inbound.with_user(self.user).create(
-                {"channel_id": self.web.id, "idempotency_key": "forged"}
+                {"channel_id": self.web.id, "idempotency_key": "forged", "door": "website"}
             )
 
     def test_employee_without_intake_group_sees_nothing(self):
@@ -58,7 +55,7 @@ class TestAccessRights(AutoregCase):
     def test_manager_retries_a_failed_message(self):
         self.own.sender_email = "fixed@example.in"
         self.own.with_user(self.manager).action_retry()
-        self.assertEqual(self.own.state, "done")
+        self.assertEqual(self.own.state, "done", self.own.error_message)
         self.assertTrue(self.own.ticket_id)
 
     def test_manager_does_not_see_other_companies_either(self):

@@ -8,6 +8,8 @@ from odoo import SUPERUSER_ID, api
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase
 
+from .common import store_and_process
+
 
 class TestConcurrentIntake(TransactionCase):
     """Two workers receive messages of the same new person at the same time.
@@ -25,7 +27,6 @@ class TestConcurrentIntake(TransactionCase):
             channel = env["helpdesk.ticket.channel"].create(
                 {
                     "name": f"Concurrency {self.tag}",
-                    "autoreg_partner_policy": "create",
                     "autoreg_thread_policy": "new",
                     "autoreg_team_id": team.id,
                 }
@@ -67,7 +68,7 @@ class TestConcurrentIntake(TransactionCase):
                             waited.append(True)
                             barrier.wait()
                         channel = env["helpdesk.ticket.channel"].browse(self.channel_id)
-                        env["autoreg.inbound"]._intake(channel, key, dict(values))
+                        store_and_process(env, "website", channel, key, dict(values))
 
                     retrying(attempt, env)
             except Exception as error:  # noqa: BLE001 - reported below

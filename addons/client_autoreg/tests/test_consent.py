@@ -160,7 +160,7 @@ class TestConsentLink(ConsentMixin, HttpCase):
         consent = self.env["autoreg.consent"].create({
             "partner_id": partner.id, "email": "click@example.in",
             "mailing_list_id": self.make_list().id, "token": "good-token-123"})
-        url = f"/autoreg/consent/{consent.id}"
+        url = f"/customer/consent/{consent.id}"
         self.assertEqual(self.url_open(f"{url}/wrong").status_code, 404)
         first = self.url_open(f"{url}/good-token-123")
         self.assertIn("You are subscribed", first.text)

@@ -87,23 +87,6 @@ class TestContactResolution(AutoregCase):
         inbound = self.register(self.web, "shared", sender_email="shop@verma.example")
         self.assertEqual(inbound.partner_id, person)
 
-    def test_review_channel_never_creates_a_contact(self):
-        partners = self.Partner.search_count([])
-        inbound = self.register(
-            self.mail, "<unknown@example.org>", sender_email="stranger@example.org"
-        )
-        self.assertEqual(inbound.state, "review")
-        self.assertFalse(inbound.partner_id)
-        self.assertFalse(inbound.ticket_id)
-        self.assertEqual(self.Partner.search_count([]), partners)
-
-    def test_review_channel_registers_known_contacts(self):
-        inbound = self.register(
-            self.mail, "<known@example.in>", sender_email="asha.rao@example.in"
-        )
-        self.assertEqual(inbound.state, "done")
-        self.assertEqual(inbound.ticket_id.partner_id, self.asha)
-
     def test_contact_of_another_company_is_not_matched(self):
         other = self.env["res.company"].create({"name": "Other Co"})
         self.Partner.create(

@@ -39,7 +39,7 @@ class TestEmailBadInput(AutoregMailCase):
             "La cañería del baño pierde agua.",
         )
         inbound = self.deliver(None, raw=raw, subject="Cañería rota")
-        self.assertEqual(inbound._raw_bytes(), raw)
+        self.assertEqual(inbound._mail_raw_bytes(), raw)
         self.assertIn("cañería del baño", inbound.body)
 
         inbound.action_approve_sender()
@@ -78,7 +78,7 @@ class TestEmailBadInput(AutoregMailCase):
         )
         inbound = self.deliver(None, raw=raw, subject="Broken MIME")
         self.assertEqual(inbound.state, "review")
-        self.assertIn(b"never-closed", inbound._raw_bytes())
+        self.assertIn(b"never-closed", inbound._mail_raw_bytes())
 
     def test_large_attachment_is_kept(self):
         blob = bytes(range(256)) * 4096 * 8  # 8 MiB
@@ -108,3 +108,75 @@ class TestEmailBadInput(AutoregMailCase):
         failed.action_retry()
         self.assertEqual(failed.state, "done")
         self.assertEqual(failed.ticket_id.name, "First")
+
+    def _forward_as_attachment(self, sender, original_sender):
+        """A mail forwarding another one as an attachment (message/rfc822),
+        as Outlook and Thunderbird do."""
+        original = self.build_mail(
+            original_sender, subject="Invoice 4711", body="Please pay invoice 4711.",
+            to="someone@customer.example",
+        )
+        forward = self.build_mail(sender, subject="Fwd: Invoice 4711",
+                                  body="See the mail below.", to=self.support_address)
+        forward.add_attachment(original)
+        return forward
+
+    def test_forwarded_message_from_a_known_sender_is_registered(self):
+        forward = self._forward_as_attachment("known@customer.example", "vendor@supplier.example")
+        inbound = self.deliver(None, raw=forward.as_bytes(), subject="Fwd: Invoice 4711")
+
+        self.assertEqual(inbound.state, "done", inbound.error_message)
+        ticket = inbound.ticket_id
+        self.assertEqual(ticket.partner_id, self.customer)
+        self.assertIn("See the mail below.", ticket.description)
+
+    def test_forwarded_message_held_for_review_keeps_the_original_as_eml(self):
+        forward = self._forward_as_attachment("new@elsewhere.example", "vendor@supplier.example")
+        inbound = self.deliver(None, raw=forward.as_bytes(), subject="Fwd: Invoice 4711")
+
+        self.assertEqual(inbound.state, "review", inbound.error_message)
+        eml = inbound.attachment_ids.filtered(lambda att: att.name.endswith(".eml"))
+        self.assertEqual(len(eml), 1)
+        self.assertIn(b"Please pay invoice 4711.", eml.raw)
+
+    def test_mail_the_gateway_cannot_route_is_stored_with_its_error(self):
+        # No alias and no fallback model: Odoo's router raises, and stock
+        # Odoo loses the mail (or bounces it from the mail server).
+        raw = self.build_mail(
+            "known@customer.example", subject="Lost?", to="nobody@nowhere.example"
+        ).as_bytes()
+        with self.mock_mail_gateway():
+            result = self.env["mail.thread"].sudo().message_process(None, raw)
+
+        inbound = self._inbound(None)
+        self.assertFalse(result)
+        self.assertEqual(inbound.state, "error")
+        self.assertIn("No possible route", inbound.error_message)
+        self.assertEqual(inbound._mail_raw_bytes(), raw)
+
+        # Once Odoo knows where such mail goes, the manager retries it.
+        inbound.sudo().mail_gateway_model = "helpdesk.ticket"
+        inbound.action_retry()
+        self.assertEqual(inbound.state, "done", inbound.error_message)
+        self.assertEqual(inbound.ticket_id.name, "Lost?")
+
+    def test_mail_odoo_cannot_parse_is_stored_before_parsing(self):
+        # A charset Python does not know makes Odoo's own parser raise
+        # (LookupError): stock Odoo loses such a mail with its transaction.
+        raw = self._raw(
+            [
+                "From: known@customer.example",
+                "Subject: Odd charset",
+                "Message-Id: <odd-charset@customer.example>",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; charset=x-no-such-charset",
+                "Content-Transfer-Encoding: 8bit",
+            ],
+            "D\xe9j\xe0 vu",
+        )
+        inbound = self.deliver(None, raw=raw, subject="Odd charset")
+
+        self.assertEqual(inbound._mail_raw_bytes(), raw)
+        self.assertEqual(inbound.state, "error")
+        self.assertIn("unknown encoding", inbound.error_message)
+        self.assertFalse(inbound.ticket_id)

@@ -116,8 +116,8 @@ class TestEmailIntake(AutoregMailCase):
             held.with_user(other).action_reject_spam()
         self.assertEqual(held.state, "review")
 
-    def test_team_policy_accept_registers_unknown_senders(self):
-        self.team.autoreg_unknown_policy = "accept"
+    def test_team_policy_register_registers_unknown_senders(self):
+        self.team.autoreg_unknown_policy = "register"
         inbound = self.deliver(self.named("Walk In", "walk.in@elsewhere.example"))
         self.assertEqual(inbound.state, "done")
         self.assertEqual(inbound.partner_id.name, "Walk In")
@@ -140,11 +140,14 @@ class TestEmailIntake(AutoregMailCase):
 
     def test_alias_for_known_partners_still_bounces_without_review(self):
         self.team.alias_id.alias_contact = "partners"
-        self.team.autoreg_unknown_policy = "accept"
+        self.team.autoreg_unknown_policy = "register"
 
         inbound = self.deliver("newcomer@elsewhere.example")
 
-        self.assertFalse(inbound, "Odoo bounced it before intake")
+        # Odoo bounced it; the mail is kept all the same, without request.
+        self.assertEqual(inbound.state, "ignored")
+        self.assertIn("bounce", inbound.filter_reason)
+        self.assertFalse(inbound.ticket_id)
         self.assertTrue(self._new_mails.filtered(lambda mail: "newcomer" in mail.email_to))
 
     def test_same_message_delivered_twice_is_kept_once(self):

@@ -46,7 +46,7 @@ class TestEmailSignals(AutoregMailCase):
             KNOWN, headers={"Authentication-Results": "mx.example; spf=fail; dkim=none"}
         )
         self.assertEqual(inbound.state, "review")
-        self.assertTrue(inbound.sender_untrusted)
+        self.assertTrue(inbound.sender_unverified)
         self.assertIn("SPF", inbound.filter_reason)
         self.assertFalse(inbound.partner_id)
         self.assertTrue(inbound.activity_ids)

@@ -59,9 +59,11 @@ class TestInboundErrors(AutoregCase):
 
     def test_one_failure_does_not_stop_the_others(self):
         Inbound = self.Inbound
-        broken, _created = Inbound._receive(self.web, "batch-1", {"sender_name": "?"})
-        good, _created = Inbound._receive(
-            self.web, "batch-2", {"sender_email": "good@example.in"}
+        broken, _created = Inbound._store(
+            "website", "batch-1", {"channel_id": self.web.id, "sender_name": "?"}
+        )
+        good, _created = Inbound._store(
+            "website", "batch-2", {"channel_id": self.web.id, "sender_email": "good@example.in"}
         )
 
         processed = Inbound._cron_process_received()

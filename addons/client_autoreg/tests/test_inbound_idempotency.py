@@ -25,14 +25,22 @@ class TestInboundIdempotency(AutoregCase):
             1,
         )
 
-    def test_same_key_on_another_channel_is_another_message(self):
+    def test_same_key_through_another_door_is_another_message(self):
         web = self.register(self.web, "42", sender_email="twice@example.com")
-        mail = self.register(self.mail, "42", sender_email="twice@example.com")
+        other, created = self.Inbound._store(
+            "telegram", "42", {"channel_id": self.chat.id, "sender_email": "twice@example.com"}
+        )
 
-        self.assertNotEqual(web, mail)
-        self.assertEqual(mail.state, "done")
-        self.assertEqual(web.partner_id, mail.partner_id)
-        self.assertNotEqual(web.ticket_id, mail.ticket_id)
+        self.assertTrue(created)
+        self.assertNotEqual(web, other)
+        self.assertEqual(web.state, "done")
+
+    def test_same_key_on_another_channel_of_the_door_is_a_replay(self):
+        web = self.register(self.web, "43", sender_email="twice@example.com")
+        again = self.register(self.mail, "43", sender_email="twice@example.com")
+
+        self.assertEqual(again, web)
+        self.assertEqual(self.Inbound.search_count([("idempotency_key", "=", "43")]), 1)
 
     def test_raw_payload_and_attachments_are_kept(self):
         raw = 'Message-Id: <abc@example.com>\nSubject: Hola\n\nSí, ¿qué tal?'

@@ -18,7 +18,7 @@ class TestTelegramWebhook(HttpCase):
         cls.bot = cls.env["autoreg.telegram.bot"].create(
             {"name": "Webhook bot", "token": "7000002:hook-token", "api_url": "http://127.0.0.1:9"}
         )
-        cls.url = f"/client_autoreg/telegram/{cls.bot.id}/webhook"
+        cls.url = f"/customer/telegram/{cls.bot.id}/webhook"
         cls.updates = UpdateFactory(first_update_id=90000)
         cls.user = {"id": 5551001, "first_name": "Diego", "language_code": "es"}
 

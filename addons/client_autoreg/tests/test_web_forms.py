@@ -202,7 +202,7 @@ class TestWebForms(HttpCase):
 
     def test_slot_that_has_already_started_today_is_refused(self):
         self.env.company.partner_id.tz = "Asia/Kolkata"
-        form = self.env["autoreg.web.form"]
+        form = self.env["autoreg.web.form.validator"]
         with freeze_time("2026-11-23 05:00:00"):  # 10:30 in Kolkata
             today = date(2026, 11, 23)
             self.assertTrue(form._slot_has_started(today, "09"))

@@ -2,8 +2,10 @@
 """The website forms: registration, request, online order / appointment.
 
 Thin on purpose: check what protects the form (CSRF by Odoo, rate limit,
-captcha, honeypot), validate (``autoreg.web.form``), hand the post to the
-intake corridor, show the result.
+captcha, honeypot), validate (``autoreg.web.form.validator``), hand the post to the
+website door (``autoreg.door.website``), show the result.
+
+Every route of the module starts with ``/customer/``.
 """
 
 import logging
@@ -16,7 +18,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from ..models.autoreg_inbound_web import TIME_SLOTS
+from ..models.autoreg_door_website import TIME_SLOTS
 
 _logger = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class CustomerForms(http.Controller):
                 methods=["POST"], sitemap=False)
     def invite(self, submission_token=None, **_params):
         inbound = self._inbound_of(submission_token)
-        sent = bool(inbound) and inbound._web_invite_to_portal()
+        sent = bool(inbound) and inbound._door()._invite_to_portal(inbound)
         return request.render("client_autoreg.web_invite_done", {"sent": sent})
 
     # ------------------------------------------------------------------
@@ -61,9 +63,9 @@ class CustomerForms(http.Controller):
         # CSRF was checked by Odoo before this method runs.
         # sudo: visitors store their post through the intake corridor, which
         # creates what they may not (contacts, requests) by itself.
-        Inbound = request.env["autoreg.inbound"].sudo()
+        door = request.env["autoreg.door.website"].sudo()
         ip_address = request.httprequest.remote_addr
-        if Inbound._web_rate_limited(ip_address):
+        if door._rate_limited(ip_address):
             _logger.warning("Website form %s: rate limit hit by %s", form, ip_address)
             return self._render_form(form, params, status=429, errors={
                 "form": request.env._("You sent many forms in a short time. Please try "
@@ -76,20 +78,20 @@ class CustomerForms(http.Controller):
             return self._render_form(form, params, status=400, errors={
                 "form": request.env._("This form has expired. Please send it again.")})
         partner = self._customer()
-        values, errors = request.env["autoreg.web.form"]._parse(
+        values, errors = request.env["autoreg.web.form.validator"]._parse(
             form, params, request.httprequest.files.getlist("attachments"), partner
         )
         if errors:
             return self._render_form(form, params, status=422, errors=errors)
         values.update({"sender_ip": ip_address, "company_id": request.website.company_id.id})
         if params.get(HONEYPOT):
-            inbound = self._store_as_spam(Inbound, token, values)
+            inbound = self._store_as_spam(door, token, values)
         else:
-            inbound = self._store_and_process(Inbound, token, values)
+            inbound = self._store_and_process(door, token, values)
         return request.render("client_autoreg.web_form_done", {
             "form": form,
             "inbound": inbound,
-            "offer_account": not partner and inbound._web_may_invite(),
+            "offer_account": not partner and door._may_invite(inbound),
         })
 
     def _render_form(self, form, params, status=200, errors=None):
@@ -133,7 +135,7 @@ class CustomerForms(http.Controller):
         except ValueError:
             return False
 
-    def _store_and_process(self, Inbound, token, values):
+    def _store_and_process(self, door, token, values):
         """Persist the post in its own transaction, then process it.
 
         A post is never lost once the visitor has sent it: processing that
@@ -142,7 +144,7 @@ class CustomerForms(http.Controller):
         tries the stored post is left to the intake job (triggered now); the
         visitor is thanked all the same and gets the number by email.
         """
-        inbound, _created = Inbound._receive(Inbound._web_channel(), f"web:{token}", values)
+        inbound, _created = door._store_post(token, values)
         if inbound.state != "received":
             return inbound  # a double click: already processed
         request.env.cr.commit()
@@ -155,20 +157,18 @@ class CustomerForms(http.Controller):
                 request.env.invalidate_all()
                 time.sleep(random.uniform(0.02, 0.1) * attempt)
         _logger.info("Website post %s left to the intake job (concurrent intake)", inbound.id)
-        request.env.ref("client_autoreg.ir_cron_autoreg_process_received").sudo()._trigger()
+        inbound._trigger_intake_job()
         return inbound
 
-    def _store_as_spam(self, Inbound, token, values):
+    def _store_as_spam(self, door, token, values):
         """A bot filled the hidden field: keep its post as spam, tell it
         nothing."""
         values = dict(values, state="spam", filter_reason="Honeypot field filled")
-        inbound, _created = Inbound._receive(Inbound._web_channel(), f"web:{token}", values)
+        inbound, _created = door._store_post(token, values)
         return inbound
 
     def _inbound_of(self, token):
         if not self._valid_token(token or ""):
             return request.env["autoreg.inbound"]
         # sudo: the token of the visitor's own post identifies it
-        return request.env["autoreg.inbound"].sudo().search(
-            [("channel_id", "=", request.env["autoreg.inbound"].sudo()._web_channel().id),
-             ("idempotency_key", "=", f"web:{token}")], limit=1)
+        return request.env["autoreg.door.website"].sudo()._post_of(token)

@@ -14,23 +14,20 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import plaintext2html
 
-from .autoreg_inbound_web import TIME_SLOTS, company_tz
+from .autoreg_door_website import TIME_SLOTS, company_tz
 
 MAX_FILES = 5
-MAX_FILE_MB = 10
 LIMITS = {"name": 128, "email": 254, "phone": 32, "subject": 200, "description": 5000}
 
 
-class AutoregWebForm(models.AbstractModel):
-    _name = "autoreg.web.form"
-    _description = "Website Intake Form"
+class AutoregWebFormValidator(models.AbstractModel):
+    _name = "autoreg.web.form.validator"
+    _description = "Website Form Validator"
 
     @api.model
     def _max_file_bytes(self):
-        mb = self.env["ir.config_parameter"].sudo().get_param(
-            "client_autoreg.web_max_upload_mb", MAX_FILE_MB
-        )
-        return int(float(mb) * 1024 * 1024)
+        mb = self.env["res.config.settings"]._autoreg_param("web_max_upload_mb")
+        return int(mb * 1024 * 1024)
 
     @api.model
     def _parse(self, form, params, files, partner=None):

@@ -1,0 +1,316 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The mail door: every mail the gateway receives is stored first.
+
+``mail.thread.message_process`` (fetchmail, the mailgate script) stores the
+raw bytes before Odoo parses anything, then processes the stored mail: the
+mail is parsed and routed by Odoo's own gateway, in one pass. Routes that
+would create a helpdesk request enter the corridor inside the routing step
+(``mail.thread._message_route_process``): the corridor filters the mail and
+resolves its sender, and only then is the route handed on, with the contact
+as author, to create the request. Other routes (replies to a request, other
+applications) are handed on unchanged, and the mail is marked *passed on*.
+A reviewer's approval replays the stored mail through the same step.
+"""
+
+import email
+import email.policy
+import hashlib
+import logging
+import re
+from email.parser import BytesHeaderParser
+
+from odoo import _, api, fields, models, tools
+
+_logger = logging.getLogger(__name__)
+
+AUTH_RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
+BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
+AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond")
+DEFAULT_SPAM_SCORE = 5.0
+THREAD_IDS = "client_autoreg.mail_thread_ids"
+# A mail whose subject or first line is one of these asks for the newsletter.
+SUBSCRIBE_WORDS = {"subscribe", "suscribir", "suscribirme", "alta", "सदस्यता"}
+
+
+class AutoregDoorMail(models.AbstractModel):
+    _name = "autoreg.door.mail"
+    _inherit = "autoreg.door"
+    _description = "Intake Door: Email"
+
+    @api.model
+    def _channel(self):
+        # The xmlid lookup is cached by Odoo (and dropped with the record):
+        # checked for every mail, it costs no query.
+        channel_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "helpdesk_mgmt.helpdesk_ticket_channel_email", raise_if_not_found=False
+        )
+        return self.env["helpdesk.ticket.channel"].browse(channel_id)
+
+    # ------------------------------------------------------------------
+    # Store: the raw bytes, before Odoo parses them
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _store_raw(self, raw, model=None):
+        """Store a mail as the gateway received it.
+
+        :return: ``(inbound, created)``
+        """
+        payload, encoding = self._decode_raw(raw)
+        return self.env["autoreg.inbound"]._store(
+            "mail",
+            self._idempotency_key(raw),
+            {
+                "payload": payload,
+                "payload_encoding": encoding,
+                "mail_gateway_model": model or False,
+                "name": self._raw_subject(raw),
+            },
+        )
+
+    @api.model
+    def _idempotency_key(self, raw):
+        """The Message-Id, read without Odoo's parser; a digest of the bytes
+        when there is none (the same mail delivered twice has the same key)."""
+        try:
+            headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+            message_id = str(headers.get("Message-Id") or "").strip()
+        except Exception:  # noqa: BLE001 - a broken header is no reason to lose the mail
+            message_id = ""
+        return message_id[:900] or f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+    @api.model
+    def _raw_subject(self, raw):
+        try:
+            headers = BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+            return str(headers.get("Subject") or "")[:200] or _("(no subject)")
+        except Exception:  # noqa: BLE001 - only a label
+            return _("(unreadable subject)")
+
+    @api.model
+    def _decode_raw(self, raw):
+        try:
+            return raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            return raw.decode("latin-1"), "latin-1"
+
+    # ------------------------------------------------------------------
+    # Process: Odoo's gateway parses and routes the stored mail
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _process(self, inbound):
+        MailThread = self.env["mail.thread"].with_context(autoreg_inbound_id=inbound.id)
+        thread_id = MailThread.message_process(
+            inbound.mail_gateway_model or None, inbound._mail_raw_bytes()
+        )
+        self.env.cr.cache.setdefault(THREAD_IDS, {})[inbound.id] = thread_id
+        if inbound.state == "received":
+            # The gateway returned without routing: a duplicate Message-Id of
+            # a mail it already has, or a mail loop.
+            inbound._finish("ignored", _("Not routed by the mail gateway (duplicate or loop)"))
+
+    @api.model
+    def _thread_id_of(self, inbound):
+        """The record the gateway delivered ``inbound`` to, in this transaction."""
+        return self.env.cr.cache.get(THREAD_IDS, {}).pop(inbound.id, False)
+
+    @api.model
+    def _read_route(self, inbound, message, message_dict, route):
+        """What the routing step knows of the mail, kept on the inbound."""
+        name, address = tools.parse_contact_from_email(message_dict.get("email_from") or "")
+        alias = route[4] or self.env["mail.alias"]
+        team = self._route_team(route)
+        inbound.write(
+            {
+                "sender_name": name or False,
+                "sender_email": address or message_dict.get("email_from") or False,
+                "subject": message_dict.get("subject") or False,
+                "body": message_dict.get("body") or False,
+                "team_id": inbound.team_id.id or team.id,
+                "mail_alias_id": alias.id,
+                "company_id": (
+                    inbound.team_id.company_id or team.company_id or inbound.company_id
+                ).id,
+                "name": inbound._summarize(message_dict),
+            }
+        )
+        if inbound.review_decision != "approved":
+            self._read_signals(inbound, message)
+
+    @api.model
+    def _route_team(self, route):
+        custom_values, alias = route[2] or {}, route[4]
+        team = self.env["helpdesk.ticket.team"].browse(custom_values.get("team_id"))
+        if not team and alias and alias.alias_parent_model_id.model == "helpdesk.ticket.team":
+            team = team.browse(alias.alias_parent_thread_id)
+        return team.exists()
+
+    @api.model
+    def _intake_route(self, inbound, team, route):
+        """The route handed on to create the request: the team intake chose,
+        no default assignee (assignment is the team action's job)."""
+        custom_values = {
+            **(route[2] or {}),
+            "team_id": team.id,
+            "user_id": False,
+            "channel_id": inbound.channel_id.id,
+        }
+        return (route[0], False, custom_values, route[3], route[4])
+
+    @api.model
+    def _keep_attachments(self, inbound, message_dict):
+        """A held mail keeps its files for the reviewer (a forwarded message
+        as an .eml file)."""
+        attachments = []
+        for attachment in message_dict.get("attachments") or []:
+            content, name = attachment.content, attachment.fname or _("attachment")
+            if isinstance(content, email.message.Message):
+                content, name = content.as_bytes(), f"{name}.eml"
+            elif isinstance(content, str):
+                content = content.encode("utf-8")
+            attachments.append({"name": name, "raw": content or b""})
+        inbound._store_attachments(attachments)
+
+    @api.model
+    def _passed_on(self, inbound, routes, thread_id):
+        """The gateway delivered the mail elsewhere (a reply to a request,
+        another application): nothing for intake to register."""
+        model = routes[0][0] if routes else False
+        values = {"state": "passed", "processed_date": fields.Datetime.now(),
+                  "filter_reason": _("Delivered by the mail gateway to %(model)s",
+                                     model=model or "?")}
+        if model == "helpdesk.ticket" and thread_id:
+            values["ticket_id"] = thread_id
+        inbound.write(values)
+
+    # ------------------------------------------------------------------
+    # Filter: auto-replies, spam, authentication
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _registers_unknown_senders(self):
+        return False  # the team's policy decides
+
+    @api.model
+    def _filter(self, inbound, message=None):
+        if message is None:
+            message = email.message_from_bytes(inbound._mail_raw_bytes(),
+                                               policy=email.policy.SMTP)
+        reason = self._auto_reply_reason(message)
+        if reason:
+            return "ignored", reason
+        reason = self._spam_reason(inbound, message)
+        if reason:
+            return "spam", reason
+        if self._asks_subscription(inbound):
+            return self._subscribe(inbound)
+        return False, False
+
+    @api.model
+    def _read_signals(self, inbound, message):
+        reason = self._untrusted_reason(message)
+        if reason:
+            inbound.write({"sender_unverified": True, "filter_reason": reason})
+
+    @api.model
+    def _auto_reply_reason(self, message):
+        auto_submitted = (message.get("Auto-Submitted") or "").strip().lower()
+        if auto_submitted and auto_submitted != "no":
+            return _("Automatic message (Auto-Submitted: %s)", auto_submitted)
+        precedence = (message.get("Precedence") or "").strip().lower()
+        if precedence in ("bulk", "junk"):
+            return _("Bulk mail (Precedence: %s)", precedence)
+        for header in AUTO_REPLY_HEADERS:
+            if message.get(header):
+                return _("Automatic reply (%s)", header)
+        if message.get_content_type() == "multipart/report":
+            return _("Delivery report")
+        sender = tools.email_normalize(message.get("From") or "") or ""
+        if sender.partition("@")[0] in BOUNCE_SENDERS:
+            return _("Bounce from %s", sender)
+        return False
+
+    @api.model
+    def _spam_reason(self, inbound, message):
+        if (message.get("X-Spam-Flag") or "").strip().lower() == "yes":
+            return _("Marked as spam upstream (X-Spam-Flag)")
+        if (message.get("X-Spam-Status") or "").strip().lower().startswith("yes"):
+            return _("Marked as spam upstream (X-Spam-Status)")
+        score = self._spam_score(message)
+        threshold = self._spam_score_threshold()
+        if score is not None and score >= threshold:
+            return _("Spam score %(score)s reaches %(threshold)s", score=score, threshold=threshold)
+        if self._auth_results(message).get("dmarc") == "fail":
+            return _("DMARC check failed: the sender's address is forged")
+        email_normalized = inbound._sender_email_normalized()
+        if email_normalized and self.env["mail.blacklist"].sudo().search_count(
+            [("email", "=", email_normalized)], limit=1
+        ):
+            return _("Sender is on the email blacklist")
+        return False
+
+    @api.model
+    def _untrusted_reason(self, message):
+        results = self._auth_results(message)
+        if results.get("dmarc") == "pass":
+            return False
+        failed = [check.upper() for check in ("spf", "dkim") if results.get(check) == "fail"]
+        if failed:
+            return _("%s check failed: sender not verified", " and ".join(failed))
+        return False
+
+    @api.model
+    def _auth_results(self, message):
+        """The verdicts of the nearest Authentication-Results header."""
+        header = message.get("Authentication-Results") or ""
+        results = {}
+        for check, verdict in AUTH_RESULT.findall(str(header)):
+            results.setdefault(check.lower(), verdict.lower())
+        return results
+
+    @api.model
+    def _spam_score(self, message):
+        for header in ("X-Spam-Score", "X-Rspamd-Score"):
+            value = message.get(header)
+            if value is not None:
+                try:
+                    return float(str(value).strip().split()[0])
+                except (ValueError, IndexError):
+                    continue
+        status = str(message.get("X-Spam-Status") or "")
+        match = re.search(r"score=(-?[\d.]+)", status)
+        return float(match.group(1)) if match else None
+
+    @api.model
+    def _spam_score_threshold(self):
+        return self.env["res.config.settings"]._autoreg_param("spam_score_threshold")
+
+    # ------------------------------------------------------------------
+    # Newsletter: a mail saying SUBSCRIBE
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _asks_subscription(self, inbound):
+        first_line = (tools.html2plaintext(inbound.body or "").strip().splitlines() or [""])[0]
+        return any(
+            text.strip(" .!¡").lower() in SUBSCRIBE_WORDS
+            for text in (inbound.subject or "", first_line)
+        )
+
+    @api.model
+    def _subscribe(self, inbound):
+        """A known sender asks for the newsletter: consent, no request. An
+        unknown one goes on through the corridor (review)."""
+        partner = inbound.partner_id or self.env["res.partner"]._autoreg_find_or_create(
+            {"email": inbound.sender_email}, inbound.company_id,
+            allow_create=False, verified=not inbound.sender_unverified,
+        )
+        if not partner:
+            return False, False
+        inbound.partner_id = partner
+        inbound._give_consent(
+            _("Email asking to subscribe: %(subject)s", subject=inbound.subject or ""),
+            verified=not inbound.sender_unverified,
+        )
+        return "ignored", _("Newsletter consent given")

@@ -1,0 +1,290 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The Telegram door: an update becomes an inbound message here.
+
+An update is stored as Telegram sent it (key: bot and ``update_id``), by the
+webhook or by polling, then processed by the intake job: the first contact
+is greeted and asked for their phone number; messages sent before they
+share it wait; the shared number links the chat to a contact (matched by
+phone, else created), and from then on every message goes through the
+corridor to the customer's open request.
+"""
+
+import json
+import textwrap
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from odoo import _, api, models, tools
+from odoo.tools import html2plaintext, plaintext2html
+
+# What Telegram calls the files a message can carry, and a name for each
+# when the customer's app gives none.
+MEDIA_NAMES = {
+    "document": "document_{id}",
+    "photo": "photo_{id}.jpg",
+    "voice": "voice_{id}.ogg",
+    "audio": "audio_{id}.mp3",
+    "video": "video_{id}.mp4",
+    "video_note": "video_note_{id}.mp4",
+}
+MAX_UPDATE_BYTES = 1024 * 1024
+TELEGRAM_MAX_TEXT = 4096  # characters per message, the Bot API's limit
+TELEGRAM_CONSENT_TEXT = "/subscribe: the customer asked the bot for the newsletter by email."
+
+
+class AutoregDoorTelegram(models.AbstractModel):
+    _name = "autoreg.door.telegram"
+    _inherit = "autoreg.door"
+    _description = "Intake Door: Telegram"
+
+    @api.model
+    def _channel(self):
+        return self.env.ref("client_autoreg.helpdesk_ticket_channel_telegram")
+
+    # ------------------------------------------------------------------
+    # Store: an update, from the webhook or from polling
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _store_update(self, bot, raw):
+        """Store the update ``raw`` (JSON text) received by ``bot``.
+
+        :return: ``(inbound, created)``
+        :raise ValueError: when ``raw`` is not a Telegram update
+        """
+        update = self._parse_update(raw)
+        message = update.effective_message
+        chat = update.effective_chat
+        text = message and (message.text or message.caption) or ""
+        return self.env["autoreg.inbound"]._store(
+            "telegram",
+            f"{bot.id}:{update.update_id}",
+            {
+                "payload": raw,
+                "channel_id": bot.channel_id.id,
+                "telegram_bot_id": bot.id,
+                "team_id": bot.team_id.id,
+                "company_id": bot.company_id.id,
+                "external_ref": chat and str(chat.id),
+                "sender_name": update.effective_user and update.effective_user.full_name,
+                "subject": textwrap.shorten(text.split("\n")[0], 60, placeholder="…") or False,
+                "body": plaintext2html(text) if text else False,
+            },
+        )
+
+    @api.model
+    def _parse_update(self, raw):
+        if len(raw) > MAX_UPDATE_BYTES:
+            raise ValueError("The update is too large.")
+        try:
+            data = json.loads(raw)
+        except ValueError as error:
+            raise ValueError(f"The update is not JSON: {error}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("The update has no update_id.")
+        try:
+            return Update.de_json(data, None)
+        except (TypeError, KeyError, ValueError, AttributeError) as error:
+            raise ValueError(f"The update is malformed: {error}") from None
+
+    # ------------------------------------------------------------------
+    # Process: the conversation, then the corridor
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _registers_unknown_senders(self):
+        return True  # the contact comes from the phone number Telegram proved
+
+    @api.model
+    def _reviewable(self):
+        return False
+
+    @api.model
+    def _process(self, inbound):
+        message = Update.de_json(json.loads(inbound.payload), None).message
+        if not (message and message.from_user):
+            return inbound._finish(
+                "ignored", _("Not a message from a person (edit, channel post…)")
+            )
+        if message.chat.type != ChatType.PRIVATE:
+            return inbound._finish("ignored", _("The bot only serves private chats"))
+        chat = self.env["autoreg.telegram.chat"]._of_update(
+            inbound.telegram_bot_id, message.chat, message.from_user
+        )
+        inbound.telegram_chat_id = chat
+        if message.contact:
+            return self._link_contact(inbound, chat, message)
+        if chat.state != "linked" or not chat.partner_id:
+            return self._ask_phone(inbound, chat, message)
+        command = self._command(message)
+        if command == "/start":
+            chat._say(chat._texts()["greeting"])
+            return inbound._finish("ignored", _("Conversation started"))
+        if command == "/subscribe":
+            return self._subscribe(inbound, chat, message)
+        self._fetch_files(inbound, message)
+        if not (inbound.body or inbound.attachment_ids):
+            return inbound._finish("ignored", _("Nothing to register (sticker, location…)"))
+        inbound.partner_id = chat.partner_id
+        return inbound._run_corridor()
+
+    @api.model
+    def _command(self, message):
+        """``/start``, ``/subscribe``... (without the bot's @name), or ''."""
+        word = (message.text or "").split(" ")[0]
+        return word.split("@")[0].lower() if word.startswith("/") else ""
+
+    @api.model
+    def _subscribe(self, inbound, chat, message):
+        """``/subscribe [email]``: the customer asks for the newsletter."""
+        partner = chat.partner_id
+        inbound.partner_id = partner
+        # An address typed in the chat is confirmed by email before anything
+        # is sent to it, and never becomes the contact's address: matching
+        # by email must not hand someone else's mail to this chat.
+        typed = tools.email_normalize((message.text or "").partition(" ")[2].strip())
+        if not (typed or partner.email):
+            chat._say(chat._texts()["subscribe_email"])
+            return inbound._finish(
+                "ignored", _("Newsletter: the customer has no email address yet")
+            )
+        consents = inbound._give_consent(
+            TELEGRAM_CONSENT_TEXT, email=typed or partner.email, verified=not typed
+        )
+        key = "subscribe_pending" if "pending" in consents.mapped("state") else "subscribed"
+        if consents and set(consents.mapped("state")) == {"refused"}:
+            key = "subscribe_refused"
+        chat._say(chat._texts()[key])
+        return inbound._finish("ignored", _("Newsletter consent given"))
+
+    @api.model
+    def _ask_phone(self, inbound, chat, message):
+        """A customer we do not know yet: greet, ask for the phone number,
+        and keep what they wrote until they share it."""
+        texts = chat._texts()
+        if chat.state == "new":
+            chat._say(texts["greeting"])
+            chat.state = "awaiting_phone"
+        if not chat._last_message_asked_phone():
+            chat._say(texts["phone_prompt"], ask_phone=True)
+        if self._command(message) == "/start":
+            return inbound._finish("ignored", _("Conversation started"))
+        inbound.write({"state": "waiting", "filter_reason": _("Waiting for the phone number")})
+
+    @api.model
+    def _link_contact(self, inbound, chat, message):
+        contact = message.contact
+        if contact.user_id != message.from_user.id:
+            chat._say(chat._texts()["foreign_contact"], ask_phone=True)
+            return inbound._finish("ignored", _("Shared the contact of someone else"))
+        phone = contact.phone_number.strip()
+        if not phone.startswith("+"):
+            phone = "+" + phone  # Telegram sends international numbers, without the +
+        partner = self.env["res.partner"]._autoreg_find_or_create(
+            {
+                "name": " ".join(filter(None, (contact.first_name, contact.last_name)))
+                or message.from_user.full_name,
+                "phone": phone,
+                "country": inbound.company_id.country_id,
+            },
+            inbound.company_id,
+            allow_create=True,
+        )
+        if not partner:
+            chat._say(chat._texts()["invalid_phone"], ask_phone=True)
+            return inbound._finish("ignored", _("The shared phone number is not valid"))
+        chat.write({"partner_id": partner.id, "phone": partner.phone_sanitized or phone,
+                    "state": "linked"})
+        chat._say(chat._texts()["linked"])
+        inbound.partner_id = partner
+        inbound._finish("ignored", _("Phone number shared: the chat is linked to the contact"))
+        self._release_waiting(chat)
+
+    @api.model
+    def _release_waiting(self, chat):
+        """What the customer wrote before sharing their number goes through now."""
+        waiting = self.env["autoreg.inbound"].search(
+            [("telegram_chat_id", "=", chat.id), ("state", "=", "waiting")], order="id"
+        )
+        waiting.write({"state": "received", "filter_reason": False})
+        waiting._process()
+
+    @api.model
+    def _fetch_files(self, inbound, message):
+        """Download the files of ``message`` (getFile) as attachments."""
+        bot = inbound.telegram_bot_id
+        for kind, name_pattern in MEDIA_NAMES.items():
+            media = getattr(message, kind, None)
+            if not media:
+                continue
+            if kind == "photo":
+                media = media[-1]  # the largest size
+            # A failed download fails the whole attempt (savepoint): nothing
+            # half-stored, and the next attempt downloads again.
+            _file, content = bot._call("get_file", file_id=media.file_id)
+            name = getattr(media, "file_name", None) or name_pattern.format(
+                id=media.file_unique_id
+            )
+            inbound._store_attachments(
+                [{"name": name, "raw": content, "mimetype": getattr(media, "mime_type", None)}]
+            )
+        if not inbound.subject and inbound.attachment_ids:
+            inbound.subject = _("Files from %(name)s", name=inbound.sender_name or "?")
+
+    # ------------------------------------------------------------------
+    # Answer: the chat follows the request
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _after_register(self, inbound, ticket, created):
+        chat = inbound.telegram_chat_id
+        if not chat:
+            return
+        if ticket.autoreg_telegram_chat_id != chat:
+            ticket.autoreg_telegram_chat_id = chat
+        if created:
+            chat._say(chat._texts(number=ticket.number)["received"], ticket=ticket)
+
+    @api.model
+    def _relay_reply(self, ticket, message):
+        """A staff reply on a request from Telegram is queued for the chat."""
+        if not self._is_reply_to_chat(ticket, message):
+            return
+        text = html2plaintext(message.body or "").strip()
+        if message.attachment_ids:
+            names = ", ".join(message.attachment_ids.mapped("name"))
+            text = f"{text}\n\n📎 {names}".strip()
+        # sudo: any employee answering the request may queue the reply;
+        # the queue itself is for intake managers.
+        chat = ticket.sudo().autoreg_telegram_chat_id
+        for chunk in _chunks(text, TELEGRAM_MAX_TEXT):
+            chat._say(chunk, ticket=ticket, message=message)
+
+    @api.model
+    def _is_reply_to_chat(self, ticket, message):
+        """A public message by someone else than the customer, on a request
+        with a Telegram chat."""
+        # sudo: any agent answering the request may not read intake's chats
+        chat = ticket.sudo().autoreg_telegram_chat_id
+        return bool(
+            chat
+            and chat.state == "linked"
+            and message.message_type == "comment"
+            and message.subtype_id
+            and not message.subtype_id.internal
+            and message.author_id != ticket.partner_id
+            and message.author_id != chat.partner_id
+        )
+
+
+def _chunks(text, size):
+    """``text`` in pieces Telegram accepts, cut at line ends where possible."""
+    while text:
+        if len(text) <= size:
+            yield text
+            return
+        cut = text.rfind("\n", 0, size)
+        cut = cut if cut > 0 else size
+        yield text[:cut]
+        text = text[cut:].lstrip("\n")

@@ -1,0 +1,192 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The website door: the registration, request and appointment forms.
+
+The controller (``controllers/website_form.py``) checks what protects the
+form and validates the post (``autoreg.web.form.validator``); the post is
+stored here (key: the submission token the form page was rendered with, so
+a double click registers once), then processed: a registration only
+resolves the contact; a request or an order becomes a ticket; an
+appointment also gets a tentative calendar event for the assignee. The
+customer gets a confirmation email.
+"""
+
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+# Preferred time slots of appointments: (key, start hour, label)
+TIME_SLOTS = [("09", 9, "09:00–12:00"), ("12", 12, "12:00–15:00"), ("15", 15, "15:00–18:00")]
+# The wording of the form's checkbox, kept with each consent.
+WEB_CONSENT_TEXT = "Send me news and offers by email. I can unsubscribe at any time."
+
+
+def company_tz(company):
+    """The time zone the company's website slots are expressed in."""
+    company = company.sudo()  # sudo: visitors only read the company's time zone
+    return company.partner_id.tz or company.resource_calendar_id.tz or "UTC"
+
+
+class AutoregDoorWebsite(models.AbstractModel):
+    _name = "autoreg.door.website"
+    _inherit = "autoreg.door"
+    _description = "Intake Door: Website"
+
+    @api.model
+    def _channel(self):
+        return self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_web")
+
+    @api.model
+    def _slot_selection(self):
+        return [(key, label) for key, _hour, label in TIME_SLOTS]
+
+    # ------------------------------------------------------------------
+    # Store: a form post
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _store_post(self, token, values):
+        """:return: ``(inbound, created)``"""
+        return self.env["autoreg.inbound"]._store("website", f"web:{token}", values)
+
+    @api.model
+    def _post_of(self, token):
+        """The post stored under ``token``, if any."""
+        return self.env["autoreg.inbound"]._of_key("website", f"web:{token}")
+
+    @api.model
+    def _rate_limited(self, ip_address):
+        """Whether ``ip_address`` posted too many forms lately."""
+        settings = self.env["res.config.settings"]
+        limit = settings._autoreg_param("web_rate_limit")
+        window = timedelta(minutes=settings._autoreg_param("web_rate_window"))
+        since = fields.Datetime.now() - window
+        recent = self.env["autoreg.inbound"].search_count(
+            [("sender_ip", "=", ip_address), ("create_date", ">=", since)], limit=limit
+        )
+        return recent >= limit
+
+    # ------------------------------------------------------------------
+    # Process
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _registers_unknown_senders(self):
+        return True  # a visitor who fills in the form registers themself
+
+    @api.model
+    def _process(self, inbound):
+        if inbound.web_form == "register":
+            self._register_contact(inbound)
+        else:
+            inbound._run_corridor()
+        if inbound.state == "done" and inbound.newsletter_consent:
+            # typed by a visitor: confirmed by email first
+            inbound._give_consent(WEB_CONSENT_TEXT, verified=False)
+
+    @api.model
+    def _register_contact(self, inbound):
+        """A registration: the contact, no request."""
+        partner = inbound._resolve_sender(inbound._intake_team())
+        if partner:
+            inbound.write(
+                {"partner_id": partner.id, "state": "done",
+                 "processed_date": fields.Datetime.now()}
+            )
+
+    @api.model
+    def _register_request(self, inbound, team):
+        ticket, created = super()._register_request(inbound, team)
+        category = inbound.web_service_id.category_id
+        if created and category:
+            ticket.category_id = category
+        return ticket, created
+
+    @api.model
+    def _after_register(self, inbound, ticket, created):
+        if not inbound.web_form:
+            return
+        if inbound.web_service_id.kind == "appointment":
+            self._book_appointment(inbound)
+        self._confirm(inbound)
+
+    @api.model
+    def _book_appointment(self, inbound):
+        """A tentative event in the assignee's calendar, with the customer."""
+        ticket = inbound.ticket_id
+        owner = ticket.user_id
+        if not (owner and inbound.web_date and inbound.web_slot):
+            return
+        # The customer chose the slot in the company's local time.
+        start = self._slot_start(inbound, company_tz(inbound.company_id))
+        event = (
+            self.env["calendar.event"]
+            .with_context(no_mail_to_attendees=True, mail_create_nosubscribe=True)
+            .create(
+                {
+                    "name": _("(Tentative) %(service)s – %(customer)s",
+                              service=inbound.web_service_id.name,
+                              customer=inbound.partner_id.name),
+                    "start": start,
+                    "stop": start + timedelta(hours=inbound.web_service_id.duration or 1.0),
+                    "user_id": owner.id,
+                    "partner_ids": [(6, 0, (owner.partner_id | inbound.partner_id).ids)],
+                    "description": ticket.description,
+                    "res_model_id": self.env["ir.model"]._get_id("helpdesk.ticket"),
+                    "res_id": ticket.id,
+                }
+            )
+        )
+        event.attendee_ids.write({"state": "tentative"})
+        inbound.calendar_event_id = event
+
+    @api.model
+    def _slot_start(self, inbound, tz_name):
+        """Start of the preferred slot as a naive UTC datetime."""
+        hour = next(hour for key, hour, _label in TIME_SLOTS if key == inbound.web_slot)
+        local = pytz.timezone(tz_name).localize(datetime.combine(inbound.web_date, time(hour)))
+        return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
+    def _confirm(self, inbound):
+        """Confirmation email to the customer, once per registered form."""
+        template = self.env.ref("client_autoreg.mail_template_web_confirmation")
+        if inbound.partner_id.email:
+            template.with_context(lang=inbound.partner_id.lang).send_mail(
+                inbound.ticket_id.id, email_layout_xmlid="mail.mail_notification_light"
+            )
+
+    # ------------------------------------------------------------------
+    # Portal account, offered after a request
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _may_invite(self, inbound):
+        """Whether the visitor of this post may be invited to the portal: a
+        contact with an email address and no user yet. The invitation goes
+        to that address, so only its owner can use it."""
+        partner = inbound.partner_id
+        return bool(
+            inbound.door == "website"
+            and inbound.state == "done"
+            and partner.email
+            # only a contact this very post created: typing a customer's
+            # address must not open an account in their name
+            and partner.create_date >= inbound.create_date
+            and not partner.with_context(active_test=False).user_ids
+        )
+
+    @api.model
+    def _invite_to_portal(self, inbound):
+        """Grant portal access to the contact; Odoo emails the invitation."""
+        if not self._may_invite(inbound):
+            return False
+        wizard = self.env["portal.wizard"].create({"partner_ids": [(6, 0, inbound.partner_id.ids)]})
+        try:
+            with self.env.cr.savepoint():
+                wizard.user_ids.action_grant_access()
+        except UserError:
+            return False  # e.g. the address belongs to another user already
+        return True
