@@ -1,50 +1,24 @@
 """Start odoo-bin on a free loopback port for the load scripts."""
 
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+sys.path.insert(0, str(ROOT / "tests"))
+import odoo_process  # noqa: E402
+from odoo_process import stop_odoo  # noqa: E402, F401 - used by the load scripts
 
 
 def start_odoo(odoo_src, config, db, workers, log_name):
     """:return: ``(process, port)`` once Odoo answers; the log goes to
-    test-artifacts/<log_name>."""
-    (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    log_path = ROOT / "test-artifacts" / log_name
-    port = free_port()
-    command = [sys.executable, str(Path(odoo_src) / "odoo-bin"), "-c", config,
-               "-d", db, f"--db-filter=^{db}$", "--http-interface=127.0.0.1",
-               f"--http-port={port}", "--gevent-port=0", f"--workers={workers}",
-               "--max-cron-threads=0", "--log-level=warn", "--limit-time-real=600"]
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=5)
-            return process, port
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise SystemExit(f"Odoo did not start; see {log_path}")
-
-
-def stop_odoo(process):
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    test-artifacts/<log_name>. The server is started as the end-to-end
+    tests start theirs (tests/odoo_process.py)."""
+    process, url = odoo_process.start_odoo(
+        sys.executable, odoo_src, config, db, ROOT / "test-artifacts" / log_name,
+        workers=workers, extra=("--limit-time-real=600",),
+    )
+    return process, int(url.rsplit(":", 1)[1])
 
 
 def percentiles(latencies):

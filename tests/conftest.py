@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from odoo_process import free_port, start_odoo, stop_odoo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,58 +43,17 @@ def odoo_command(settings, *args, subcommand=None):
     return [*command, "-c", settings["config"], *args]
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(url, process, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"odoo-bin exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/web/health", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"Odoo did not answer on {url} within {timeout}s")
-
-
 @pytest.fixture(scope="session")
 def odoo_server(odoo_settings):
     """Odoo serving the test database on a free loopback port."""
-    port = _free_port()
-    odoo_settings["artifacts"].mkdir(parents=True, exist_ok=True)
-    log_path = odoo_settings["artifacts"] / "odoo-server.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            odoo_command(
-                odoo_settings,
-                "-d", odoo_settings["db"],
-                f"--db-filter=^{odoo_settings['db']}$",
-                "--http-interface=127.0.0.1",
-                f"--http-port={port}",
-                "--gevent-port=0",
-                "--max-cron-threads=0",
-                "--workers=0",
-                "--log-level=warn",
-            ),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_odoo(
+        odoo_settings["python"], odoo_settings["src"], odoo_settings["config"],
+        odoo_settings["db"], odoo_settings["artifacts"] / "odoo-server.log",
+    )
     try:
-        _wait_until_up(url, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_odoo(process)
 
 
 class JsonRpcSession:
@@ -229,7 +189,7 @@ def imap_server(tmp_path_factory):
     else:
         mail_user = login_user = internal_user = pwd.getpwuid(os.geteuid()).pw_name
     mail_group = grp.getgrgid(pwd.getpwnam(mail_user).pw_gid).gr_name
-    account = {"user": "support", "password": "imap-secret", "port": _free_port()}
+    account = {"user": "support", "password": "imap-secret", "port": free_port()}
     (root / "users").write_text(f"{account['user']}:{{PLAIN}}{account['password']}\n")
     conf = root / "dovecot.conf"
     conf.write_text(DOVECOT_CONF.format(

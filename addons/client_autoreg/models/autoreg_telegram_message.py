@@ -123,8 +123,10 @@ class AutoregTelegramMessage(models.Model):
             if message.state != "sent":
                 blocked_chats.add(chat)
             if auto_commit:
-                # Each result is kept even if a later send fails the job.
-                self.env.cr.commit()
+                # The cron only: a message Telegram accepted must be marked
+                # sent at once, or a later failure of the job would roll the
+                # mark back and the customer would get it twice.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _send_one(self):
         self.ensure_one()

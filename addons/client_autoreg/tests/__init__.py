@@ -10,6 +10,8 @@ from . import test_inbound_idempotency
 from . import test_request_registration
 from . import test_telegram_conversation
 from . import test_telegram_delivery
+from . import test_telegram_languages
+from . import test_telegram_polling
 from . import test_telegram_webhook
 from . import test_translations
 from . import test_web_forms

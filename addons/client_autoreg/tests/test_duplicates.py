@@ -1,9 +1,18 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from .common_telegram import TelegramCase
+from .common import AutoregCase
 
 
-class TestDuplicates(TelegramCase):
+class TestDuplicates(AutoregCase):
     """Contacts typed twice are found and merged without losing anything."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # A bot only to hold chats; nothing is sent.
+        cls.bot = cls.env["autoreg.telegram.bot"].create(
+            {"name": "Chats", "token": "123:never-used", "team_id": cls.team.id,
+             "channel_id": cls.env.ref("client_autoreg.helpdesk_ticket_channel_telegram").id}
+        )
 
     def pair_of(self, partner):
         return self.env["autoreg.duplicate"].search(
