@@ -25,13 +25,50 @@ def test_manager_goes_from_an_inbound_message_to_its_request(page, odoo_server):
 def test_manager_reads_the_intake_overview(page, odoo_server, odoo_settings):
     backend_login(page, odoo_server, "admin", "admin")
 
-    page.goto(f"{odoo_server}/odoo/action-client_autoreg.autoreg_inbound_action_dashboard")
+    # the Overview opens on today's figures, one card per door
+    page.goto(f"{odoo_server}/odoo/action-client_autoreg.autoreg_intake_figure_action")
+    page.wait_for_selector(".o_kanban_view .o_kanban_record", timeout=60000)
+    assert "Today" in page.inner_text(".o_searchview")
+    cards = page.locator(".o_kanban_record:not(.o_kanban_ghost)")
+    doors = [cards.nth(index).locator(".o_autoreg_door").inner_text()
+             for index in range(cards.count())]
+    assert sorted(doors) == ["Email", "Telegram", "Website"]
+    email = cards.filter(has=page.locator(".o_autoreg_door", has_text="Email"))
+    text = email.inner_text()
+    for label in ("Received", "Registered", "Waiting for review", "Spam", "Errors",
+                  "Median minutes to assignment"):
+        assert label in text
+    received_figure = email.locator(".o_autoreg_figure[data-figure=received_count]")
+    received = int(received_figure.locator(".o_autoreg_figure_value").inner_text())
+    page.screenshot(path=str(odoo_settings["artifacts"] / "dashboard-cards.png"))
+
+    # a figure opens the messages it counts
+    received_figure.click()
+    page.wait_for_selector(".o_list_view", timeout=60000)
+    assert "Email: Received" in page.inner_text(".o_breadcrumb")
+    assert page.locator(".o_data_row").count() == received
+    page.locator(".o_breadcrumb a", has_text="Customer Intake Overview").click()
+    page.wait_for_selector(".o_kanban_view .o_kanban_record", timeout=60000)
+
+    page.click(".o_switch_view.o_graph")
     page.wait_for_selector(".o_graph_renderer canvas", timeout=60000)
+    page.wait_for_timeout(1000)  # the bars grow for a moment
     page.screenshot(path=str(odoo_settings["artifacts"] / "dashboard-graph.png"))
 
     page.click(".o_switch_view.o_pivot")
     page.wait_for_selector(".o_pivot table", timeout=60000)
     pivot = page.inner_text(".o_pivot table")
+    assert "Email" in pivot and "Telegram" in pivot and "Website" in pivot
+    assert "Received" in pivot and "Median minutes to assignment" in pivot
+    page.screenshot(path=str(odoo_settings["artifacts"] / "dashboard-pivot.png"))
+
+    # the messages by channel and day are one menu away
+    page.click(".o_menu_sections button:has-text('Customer Intake')")
+    page.click(".dropdown-item:has-text('Messages by Day')")
+    page.wait_for_selector(".o_graph_renderer canvas", timeout=60000)
+    page.click(".o_switch_view.o_pivot")
+    page.wait_for_selector(".o_pivot table", timeout=60000)
+    pivot = page.inner_text(".o_pivot table")
     assert "Web" in pivot and "Telegram" in pivot  # demo messages by channel
     assert "Spam (%)" in pivot and "Minutes to assignment" in pivot
-    page.screenshot(path=str(odoo_settings["artifacts"] / "dashboard-pivot.png"))
+    page.screenshot(path=str(odoo_settings["artifacts"] / "dashboard-messages-by-day.png"))

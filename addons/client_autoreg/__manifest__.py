@@ -11,6 +11,7 @@
     "website": "https://github.com/client-autoreg/client_autoreg",
     "depends": [
         "mail",
+        "auth_signup",
         "website",
         "google_recaptcha",
         "mass_mailing",
@@ -21,7 +22,7 @@
         "helpdesk_mgmt",
     ],
     "external_dependencies": {
-        "python": ["phonenumbers", "python-telegram-bot"],
+        "python": ["phonenumbers", "python-telegram-bot", "authres", "email_validator"],
     },
     "data": [
         "security/client_autoreg_security.xml",
@@ -38,6 +39,7 @@
         "views/autoreg_web_service_views.xml",
         "views/autoreg_consent_views.xml",
         "views/autoreg_duplicate_views.xml",
+        "views/autoreg_intake_figure_views.xml",
         "views/autoreg_inbound_dashboard_views.xml",
         "views/website_templates.xml",
         "views/helpdesk_ticket_channel_views.xml",

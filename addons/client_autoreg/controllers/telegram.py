@@ -40,7 +40,11 @@ class TelegramWebhook(http.Controller):
         if not bot._check_webhook_secret(request.httprequest.headers.get(SECRET_HEADER)):
             _logger.warning("Telegram webhook of bot %s: wrong secret token", bot_id)
             return request.make_json_response({"ok": False}, status=403)
-        raw = request.httprequest.get_data(cache=False)
+        # cached: when Odoo replays the request after a serialization
+        # conflict (Telegram redelivering while the first delivery is being
+        # stored), the body is read again from the cache, not from the
+        # consumed stream.
+        raw = request.httprequest.get_data(cache=True)
         if len(raw) > MAX_UPDATE_BYTES:
             return request.make_json_response({"ok": False, "error": "too large"}, status=413)
         try:

@@ -10,13 +10,15 @@ Every route of the module starts with ``/customer/``.
 
 import logging
 import random
+import re
+import secrets
 import time
-import uuid
 
 from odoo import http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools.misc import hmac
 
 from ..models.autoreg_door_website import TIME_SLOTS
 
@@ -102,7 +104,15 @@ class CustomerForms(http.Controller):
             "params": params,
             "errors": errors or {},
             "partner": partner,
-            "submission_token": params.get("submission_token") or uuid.uuid4().hex,
+            # A post shown again with its errors keeps its token (sent back
+            # by the same session); a page opened anew gets a new one, never
+            # one taken from the address bar.
+            "submission_token": (
+                params["submission_token"]
+                if request.httprequest.method == "POST"
+                and self._valid_token(params.get("submission_token") or "")
+                else self._new_token()
+            ),
             "honeypot": HONEYPOT,
             "countries": request.env["res.country"].sudo().search([]),
             "default_country": request.website.company_id.country_id,
@@ -129,11 +139,22 @@ class CustomerForms(http.Controller):
         return request.env._("The captcha check failed. Please try again.")
 
     @staticmethod
-    def _valid_token(token):
-        try:
-            return uuid.UUID(hex=token).hex == token
-        except ValueError:
+    def _token_signature(nonce):
+        """16 hex characters binding ``nonce`` to the visitor's session."""
+        # su: the signing key is the database secret, read to sign only
+        env = request.env(su=True)
+        return hmac(env, "client_autoreg-submission", f"{nonce}:{request.session.sid}")[:16]
+
+    def _new_token(self):
+        nonce = secrets.token_hex(8)
+        return nonce + self._token_signature(nonce)
+
+    def _valid_token(self, token):
+        """A token this session was given: 16 random hex characters and
+        their signature."""
+        if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
             return False
+        return secrets.compare_digest(token[16:], self._token_signature(token[:16]))
 
     def _store_and_process(self, door, token, values):
         """Persist the post in its own transaction, then process it.
@@ -163,7 +184,9 @@ class CustomerForms(http.Controller):
     def _store_as_spam(self, door, token, values):
         """A bot filled the hidden field: keep its post as spam, tell it
         nothing."""
-        values = dict(values, state="spam", filter_reason="Honeypot field filled")
+        # Its files are not kept: nothing a bot sends is stored beyond the text.
+        values = dict(values, state="spam", filter_reason="Honeypot field filled",
+                      attachments=[])
         inbound, _created = door._store_post(token, values)
         return inbound
 

@@ -3,6 +3,7 @@ from . import autoreg_consent
 from . import autoreg_duplicate
 from . import autoreg_assignee_load
 from . import autoreg_inbound
+from . import autoreg_intake_figure
 from . import autoreg_door
 from . import autoreg_door_mail
 from . import autoreg_door_telegram

@@ -156,14 +156,17 @@ class AutoregConsent(models.Model):
     # Double opt-in
     # ------------------------------------------------------------------
 
-    def _confirm(self, token):
-        """The person clicked the link of the confirmation email.
+    def _link_outcome(self, token):
+        """What the confirmation link would do, changing nothing (a mail
+        scanner opening the link must not subscribe anyone).
 
-        :return: one of ``confirmed``, ``already``, ``expired``, ``refused``,
-            ``invalid`` (unknown consent or wrong token)
+        :return: ``ask`` (pending, the person may confirm), ``already``,
+            ``expired``, ``refused`` or ``invalid`` (unknown consent or wrong
+            token)
         """
         consent = self.sudo().exists()
-        if not consent or not consent.token or not hmac.compare_digest(consent.token, token or ""):
+        if not consent or not consent.token or not hmac.compare_digest(
+            consent.token.encode(), (token or "").encode("utf-8", "surrogateescape")):
             return "invalid"
         if consent.state == "confirmed":
             return "already"
@@ -171,6 +174,17 @@ class AutoregConsent(models.Model):
             return "refused"
         if consent.consent_date < fields.Datetime.now() - timedelta(days=CONFIRMATION_DAYS):
             return "expired"
+        return "ask"
+
+    def _confirm(self, token):
+        """The person pressed *Confirm* on the page of the link.
+
+        :return: ``confirmed``, or what ``_link_outcome`` says
+        """
+        outcome = self._link_outcome(token)
+        if outcome != "ask":
+            return outcome
+        consent = self.sudo()
         refusal = self._refusal(consent.email)
         if refusal:
             consent.write({"state": "refused", "state_reason": refusal})

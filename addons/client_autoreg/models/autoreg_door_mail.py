@@ -19,11 +19,12 @@ import logging
 import re
 from email.parser import BytesHeaderParser
 
+import authres
+
 from odoo import _, api, fields, models, tools
 
 _logger = logging.getLogger(__name__)
 
-AUTH_RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
 BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
 AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond")
 DEFAULT_SPAM_SCORE = 5.0
@@ -209,9 +210,22 @@ class AutoregDoorMail(models.AbstractModel):
 
     @api.model
     def _read_signals(self, inbound, message):
-        reason = self._untrusted_reason(message)
+        """What the company's own mail server proved of the sender."""
+        results = self._auth_results(message)
+        if results is None and self._settings()._autoreg_param("mail_unauthenticated") == "review":
+            inbound.write({"sender_unverified": True, "filter_reason": _(
+                "No authentication results from the company's mail server")})
+            return
+        reason = self._untrusted_reason(results or {})
         if reason:
             inbound.write({"sender_unverified": True, "filter_reason": reason})
+            return
+        proof = "mail" if (results or {}).get("dmarc") == "pass" else "mailbox"
+        inbound.sender_email_proof = proof
+
+    @api.model
+    def _settings(self):
+        return self.env["res.config.settings"]
 
     @api.model
     def _auto_reply_reason(self, message):
@@ -241,7 +255,7 @@ class AutoregDoorMail(models.AbstractModel):
         threshold = self._spam_score_threshold()
         if score is not None and score >= threshold:
             return _("Spam score %(score)s reaches %(threshold)s", score=score, threshold=threshold)
-        if self._auth_results(message).get("dmarc") == "fail":
+        if (self._auth_results(message) or {}).get("dmarc") == "fail":
             return _("DMARC check failed: the sender's address is forged")
         email_normalized = inbound._sender_email_normalized()
         if email_normalized and self.env["mail.blacklist"].sudo().search_count(
@@ -251,8 +265,7 @@ class AutoregDoorMail(models.AbstractModel):
         return False
 
     @api.model
-    def _untrusted_reason(self, message):
-        results = self._auth_results(message)
+    def _untrusted_reason(self, results):
         if results.get("dmarc") == "pass":
             return False
         failed = [check.upper() for check in ("spf", "dkim") if results.get(check) == "fail"]
@@ -262,12 +275,32 @@ class AutoregDoorMail(models.AbstractModel):
 
     @api.model
     def _auth_results(self, message):
-        """The verdicts of the nearest Authentication-Results header."""
-        header = message.get("Authentication-Results") or ""
-        results = {}
-        for check, verdict in AUTH_RESULT.findall(str(header)):
-            results.setdefault(check.lower(), verdict.lower())
-        return results
+        """The verdicts (method: result) of the nearest Authentication-Results
+        header (RFC 8601) added by one of the company's own servers, or None
+        when there is none: headers from other servers, or anything the
+        sender wrote, are not evidence."""
+        own = self._trusted_authserv_ids()
+        if not own:
+            return None
+        for header in message.get_all("Authentication-Results") or []:
+            try:
+                parsed = authres.AuthenticationResultsHeader.parse(
+                    f"Authentication-Results: {header}"
+                )
+            except Exception:  # noqa: BLE001 - a malformed header proves nothing
+                continue
+            if (parsed.authserv_id or "").lower() not in own:
+                continue
+            results = {}
+            for result in parsed.results:
+                results.setdefault(result.method.lower(), (result.result or "").lower())
+            return results
+        return None
+
+    @api.model
+    def _trusted_authserv_ids(self):
+        value = self._settings()._autoreg_param("mail_authserv_ids") or ""
+        return {part.strip().lower() for part in re.split(r"[,\s]+", value) if part.strip()}
 
     @api.model
     def _spam_score(self, message):
@@ -284,7 +317,7 @@ class AutoregDoorMail(models.AbstractModel):
 
     @api.model
     def _spam_score_threshold(self):
-        return self.env["res.config.settings"]._autoreg_param("spam_score_threshold")
+        return self._settings()._autoreg_param("spam_score_threshold")
 
     # ------------------------------------------------------------------
     # Newsletter: a mail saying SUBSCRIBE
@@ -305,12 +338,13 @@ class AutoregDoorMail(models.AbstractModel):
         partner = inbound.partner_id or self.env["res.partner"]._autoreg_find_or_create(
             {"email": inbound.sender_email}, inbound.company_id,
             allow_create=False, verified=not inbound.sender_unverified,
+            email_proof=inbound.sender_email_proof,
         )
         if not partner:
             return False, False
         inbound.partner_id = partner
         inbound._give_consent(
             _("Email asking to subscribe: %(subject)s", subject=inbound.subject or ""),
-            verified=not inbound.sender_unverified,
+            verified=inbound.sender_email_proof == "mail",
         )
         return "ignored", _("Newsletter consent given")

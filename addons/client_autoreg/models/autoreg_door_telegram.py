@@ -59,7 +59,7 @@ class AutoregDoorTelegram(models.AbstractModel):
         text = message and (message.text or message.caption) or ""
         return self.env["autoreg.inbound"]._store(
             "telegram",
-            f"{bot.id}:{update.update_id}",
+            self._update_key(bot, update, raw),
             {
                 "payload": raw,
                 "channel_id": bot.channel_id.id,
@@ -72,6 +72,22 @@ class AutoregDoorTelegram(models.AbstractModel):
                 "body": plaintext2html(text) if text else False,
             },
         )
+
+    @api.model
+    def _update_key(self, bot, update, raw):
+        """Bot and ``update_id``: a redelivery of the update is the same
+        message. Telegram restarts its numbering after a week without
+        updates, so a number already stored for another update gets the
+        update's date as well."""
+        key = f"{bot.id}:{update.update_id}"
+        earlier = self.env["autoreg.inbound"]._of_key("telegram", key)
+        if earlier and _fingerprint(json.loads(earlier.payload or "{}")) != _fingerprint(
+            json.loads(raw)
+        ):
+            message = update.effective_message
+            stamp = int(message.date.timestamp()) if message and message.date else 0
+            key = f"{key}@{stamp}"
+        return key
 
     @api.model
     def _parse_update(self, raw):
@@ -149,8 +165,11 @@ class AutoregDoorTelegram(models.AbstractModel):
             return inbound._finish(
                 "ignored", _("Newsletter: the customer has no email address yet")
             )
+        # Only an address proven on the contact is subscribed at once; a
+        # typed one, or one nobody proved, is confirmed by email first.
         consents = inbound._give_consent(
-            TELEGRAM_CONSENT_TEXT, email=typed or partner.email, verified=not typed
+            TELEGRAM_CONSENT_TEXT, email=typed or partner.email,
+            verified=not typed and partner._autoreg_email_proven(),
         )
         key = "subscribe_pending" if "pending" in consents.mapped("state") else "subscribed"
         if consents and set(consents.mapped("state")) == {"refused"}:
@@ -190,6 +209,10 @@ class AutoregDoorTelegram(models.AbstractModel):
             },
             inbound.company_id,
             allow_create=True,
+            # Telegram vouches for the number of the sender's own card. A
+            # contact whose number was only typed is not linked: the chat
+            # gets a contact of its own, listed as a likely duplicate.
+            phone_proof="telegram",
         )
         if not partner:
             chat._say(chat._texts()["invalid_phone"], ask_phone=True)
@@ -276,6 +299,14 @@ class AutoregDoorTelegram(models.AbstractModel):
             and message.author_id != ticket.partner_id
             and message.author_id != chat.partner_id
         )
+
+
+def _fingerprint(data):
+    """What tells two updates apart beyond their number: the message's chat,
+    id and date (a redelivery carries the same)."""
+    message = next((value for name, value in data.items()
+                    if name != "update_id" and isinstance(value, dict)), {})
+    return (message.get("chat", {}).get("id"), message.get("message_id"), message.get("date"))
 
 
 def _chunks(text, size):

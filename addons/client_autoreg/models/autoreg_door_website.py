@@ -10,6 +10,7 @@ appointment also gets a tentative calendar event for the assignee. The
 customer gets a confirmation email.
 """
 
+import logging
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -17,10 +18,13 @@ import pytz
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+_logger = logging.getLogger(__name__)
+
 # Preferred time slots of appointments: (key, start hour, label)
 TIME_SLOTS = [("09", 9, "09:00–12:00"), ("12", 12, "12:00–15:00"), ("15", 15, "15:00–18:00")]
 # The wording of the form's checkbox, kept with each consent.
 WEB_CONSENT_TEXT = "Send me news and offers by email. I can unsubscribe at any time."
+RECEIPTS_PER_DAY = 3
 
 
 def company_tz(company):
@@ -151,12 +155,37 @@ class AutoregDoorWebsite(models.AbstractModel):
 
     @api.model
     def _confirm(self, inbound):
-        """Confirmation email to the customer, once per registered form."""
-        template = self.env.ref("client_autoreg.mail_template_web_confirmation")
-        if inbound.partner_id.email:
-            template.with_context(lang=inbound.partner_id.lang).send_mail(
-                inbound.ticket_id.id, email_layout_xmlid="mail.mail_notification_light"
-            )
+        """Confirmation email to the customer, once per registered form.
+
+        To an address nobody proved (typed by a visitor), the email carries
+        nothing the visitor wrote and no link, and an address gets at most
+        ``RECEIPTS_PER_DAY`` of them: the form cannot be used to send the
+        company's mail to strangers."""
+        partner = inbound.partner_id
+        if not partner.email:
+            return
+        # The light layout shows the request's title, written by the visitor.
+        layout = False
+        if partner._autoreg_email_proven():
+            template = self.env.ref("client_autoreg.mail_template_web_confirmation")
+            layout = "mail.mail_notification_light"
+        elif self._receipts_today(inbound) < RECEIPTS_PER_DAY:
+            template = self.env.ref("client_autoreg.mail_template_web_receipt")
+        else:
+            return
+        template.with_context(lang=partner.lang).send_mail(
+            inbound.ticket_id.id, email_layout_xmlid=layout
+        )
+
+    @api.model
+    def _receipts_today(self, inbound):
+        """Website requests registered for this address in the last day,
+        this one aside."""
+        return self.env["autoreg.inbound"].search_count([
+            ("door", "=", "website"), ("state", "=", "done"), ("id", "!=", inbound.id),
+            ("sender_email", "=", inbound.sender_email), ("ticket_id", "!=", False),
+            ("create_date", ">=", fields.Datetime.now() - timedelta(days=1)),
+        ])
 
     # ------------------------------------------------------------------
     # Portal account, offered after a request
@@ -180,13 +209,37 @@ class AutoregDoorWebsite(models.AbstractModel):
 
     @api.model
     def _invite_to_portal(self, inbound):
-        """Grant portal access to the contact; Odoo emails the invitation."""
+        """Email the address of this post a way into the portal; only the
+        owner of the address can use it, and the visitor is told the same
+        whoever owns it:
+
+        - the address is a customer's already (proven on their contact):
+          that customer is invited, or sent a password reset if they have
+          an account; the post's own contact stays apart;
+        - else the contact this post created is invited.
+        """
         if not self._may_invite(inbound):
             return False
-        wizard = self.env["portal.wizard"].create({"partner_ids": [(6, 0, inbound.partner_id.ids)]})
+        partner = inbound.partner_id
+        owner = partner.search([
+            ("email_normalized", "=", partner.email_normalized),
+            ("id", "!=", partner.id),
+            ("autoreg_email_proof", "!=", False),
+            ("company_id", "in", [inbound.company_id.id, False]),
+        ], order="id", limit=1)
+        target = owner or partner
+        users = target.with_context(active_test=False).user_ids
         try:
             with self.env.cr.savepoint():
-                wizard.user_ids.action_grant_access()
-        except UserError:
-            return False  # e.g. the address belongs to another user already
+                if users:
+                    users[:1].action_reset_password()
+                else:
+                    wizard = self.env["portal.wizard"].create(
+                        {"partner_ids": [(6, 0, target.ids)]}
+                    )
+                    wizard.user_ids.action_grant_access()
+        except UserError as error:
+            # e.g. the address is another user's login: nothing to send, and
+            # the visitor is told the same as anyone
+            _logger.info("Portal invitation for post %s not sent: %s", inbound.id, error)
         return True

@@ -1,8 +1,10 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Likely duplicate contacts, found by the keys intake matches on.
 
-Intake never creates a second contact for a known address or number, but
-contacts typed by hand or imported may still be duplicates. A nightly job
+Intake lists a pair when it creates a contact for a message whose
+identifier another contact already has but does not prove (a claim never
+links the two: a reviewer merges them). Contacts typed by hand or imported
+may be duplicates too. A nightly job
 (and a button) lists pairs sharing a normalised email or phone number, with
 the similarity of their names; merging uses Odoo's partner merge, which moves
 every record pointing to the contact (requests, Telegram chats, consents,
@@ -13,6 +15,7 @@ import difflib
 import unicodedata
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 KEYS = [("email_normalized", "Same email"), ("phone_sanitized", "Same phone number")]
 
@@ -96,14 +99,49 @@ class AutoregDuplicate(models.Model):
         self.create(new)
         return len(new)
 
+    @api.model
+    def _suggest(self, partner, company):
+        """List ``partner``, just created by intake, with the contacts that
+        share its email or phone: a claim never joins them, a reviewer may."""
+        pairs = {}
+        for field_name, _label in KEYS:
+            value = partner[field_name]
+            if not value:
+                continue
+            others = partner.search([
+                (field_name, "=", value), ("id", "!=", partner.id),
+                ("company_id", "in", [company.id, False]),
+            ], order="id")
+            for other in others:
+                pairs.setdefault(other.id, {
+                    "partner_id": other.id,
+                    "duplicate_id": partner.id,
+                    "duplicate_name": partner.display_name,
+                    "reason": field_name,
+                    "key_value": value,
+                    "name_similarity": _similarity(other.name, partner.name),
+                })
+        return self.create(list(pairs.values()))
+
     def action_merge(self):
         """Merge each duplicate into the contact kept."""
-        wizard = self.env["base.partner.merge.automatic.wizard"]
+        self.check_access("write")
+        # sudo: merging rewrites every reference to the duplicate, also in
+        # models an intake manager cannot read (website visitors...); the
+        # manager's right to merge was checked above, and Odoo's own rule
+        # for non-administrators is applied below.
+        wizard = self.env["base.partner.merge.automatic.wizard"].sudo()
         for pair in self.filtered(lambda rec: rec.state == "open" and rec.duplicate_id):
             kept = pair.partner_id
-            # Odoo's merge refuses two users' contacts, and contacts with
-            # different emails to non-administrators, with its own message.
-            wizard._merge((kept | pair.duplicate_id).ids, kept)
+            if not self.env.is_admin() and kept.email_normalized != (
+                pair.duplicate_id.email_normalized
+            ):
+                raise UserError(_(
+                    "The two contacts have different email addresses: only an "
+                    "administrator can merge %(kept)s and %(other)s.",
+                    kept=kept.display_name, other=pair.duplicate_id.display_name))
+            # Odoo's merge refuses two users' contacts with its own message.
+            wizard._merge((kept | pair.duplicate_id).ids, kept.sudo())
             # the merge moved this pair's link to the contact kept, too
             pair.write({"state": "merged", "duplicate_id": False})
         return True

@@ -29,6 +29,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import html2plaintext
 
+from .res_partner import PROOFS
+
 _logger = logging.getLogger(__name__)
 
 DOORS = [("mail", "Email"), ("telegram", "Telegram"), ("website", "Website")]
@@ -105,6 +107,16 @@ class AutoregInbound(models.Model):
         readonly=True,
         help="The sender's identity could not be verified (for mail: failed SPF "
         "or DKIM): the message is never matched to a contact automatically.",
+    )
+    sender_email_proof = fields.Selection(
+        selection=PROOFS, string="Address proven by", readonly=True,
+        help="What the door proved of the sender's address; empty when it was "
+        "only typed (a claim, which never matches an existing contact).",
+    )
+    sender_phone_proof = fields.Selection(
+        selection=PROOFS, string="Phone proven by", readonly=True,
+        help="What the door proved of the sender's phone number; empty when it "
+        "was only typed (a claim, which never matches an existing contact).",
     )
     attempt_count = fields.Integer(readonly=True)
     processed_date = fields.Datetime(readonly=True)
@@ -393,6 +405,10 @@ class AutoregInbound(models.Model):
         partner = self.partner_id or self._match_or_create_partner(team)
         if not partner:
             self._hold_or_reject(team)
+        elif self.partner_id:
+            # The door knew the contact (a signed-in customer, a linked
+            # chat): what it proved is recorded on it.
+            partner._autoreg_prove(self.sender_email_proof, self.sender_phone_proof)
         return partner
 
     def _match_or_create_partner(self, team):
@@ -413,6 +429,8 @@ class AutoregInbound(models.Model):
             self.company_id,
             allow_create=self._unknown_sender_decision(team) == "register",
             verified=not self.sender_unverified,
+            email_proof=self.sender_email_proof,
+            phone_proof=self.sender_phone_proof,
         )
 
     def _sender_email_normalized(self):
@@ -486,7 +504,8 @@ class AutoregInbound(models.Model):
         ticket._autoreg_after_register(self, created)
         if ticket.user_id and not self.assignment_minutes:
             waited = fields.Datetime.now() - self.create_date
-            self.assignment_minutes = waited.total_seconds() / 60
+            # now() has no microseconds: within the same second, not below 0
+            self.assignment_minutes = max(waited.total_seconds() / 60, 0.0)
         self._door()._after_register(self, ticket, created)
 
     def _give_consent(self, text, email=None, verified=False):

@@ -10,13 +10,14 @@ logged.
 import asyncio
 import logging
 import secrets
+from datetime import timedelta
 
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ WEBHOOK_ROUTE = "/customer/telegram/%s/webhook"
 # The Bot API accepts 1-256 characters A-Z, a-z, 0-9, _ and -.
 SECRET_TOKEN_BYTES = 32
 ALLOWED_UPDATES = ["message"]
+# After this many days without updates, Telegram restarts update_id numbering.
+NUMBERING_RESTART_DAYS = 7
 
 
 class AutoregTelegramBot(models.Model):
@@ -103,6 +106,9 @@ class AutoregTelegramBot(models.Model):
     last_update_id = fields.Integer(
         readonly=True, help="Polling: the last update received from getUpdates."
     )
+    last_update_date = fields.Datetime(
+        readonly=True, help="Polling: when the last update was received.",
+    )
     chat_count = fields.Integer(compute="_compute_chat_count")
     company_id = fields.Many2one(
         comodel_name="res.company", required=True, default=lambda self: self.env.company
@@ -168,19 +174,43 @@ class AutoregTelegramBot(models.Model):
     def _describe(self, error):
         return self._scrub(f"{type(error).__name__}: {error}")
 
+    def _check_bot_manager(self):
+        self.env.user._autoreg_check_manager(
+            _("Only intake managers can set up Telegram bots.")
+        )
+        self.check_access("write")
+
+    def _check_bot_administrator(self):
+        """The webhook and its secret are set up by administrators, who also
+        hold the token (intake managers check and poll)."""
+        self._check_bot_manager()
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(_("Only administrators can set the webhook of a Telegram bot."))
+
+    def _user_error(self, error, refused_message):
+        """A UserError saying in plain words whether Telegram was out of
+        reach or refused (``refused_message``, with ``%(error)s``)."""
+        if isinstance(error, (NetworkError, TimedOut)):
+            return UserError(_(
+                "Telegram could not be reached; nothing was changed. Try again "
+                "later. (%(error)s)", error=self._describe(error)))
+        return UserError(refused_message % {"error": self._describe(error)})
+
     def action_check_connection(self):
         self.ensure_one()
+        self._check_bot_manager()
         try:
             me = self._call("get_me")
         except TelegramError as error:
-            raise UserError(
-                _("Telegram did not accept the bot: %(error)s", error=self._describe(error))
+            raise self._user_error(
+                error, _("Telegram did not accept the bot: %(error)s")
             ) from None
         self.username = me.username
         return self._notify(_("Connected to @%(username)s.", username=me.username))
 
     def action_set_webhook(self):
         self.ensure_one()
+        self._check_bot_administrator()
         if not self.webhook_url.startswith("https://"):
             raise UserError(
                 _(
@@ -201,13 +231,15 @@ class AutoregTelegramBot(models.Model):
                 allowed_updates=ALLOWED_UPDATES,
             )
         except TelegramError as error:
-            raise UserError(
-                _("Telegram refused the webhook: %(error)s", error=self._describe(error))
+            raise self._user_error(
+                error, _("Telegram refused the webhook: %(error)s")
             ) from None
         self.mode = "webhook"
         return self._notify(_("Telegram now sends the updates to %(url)s.", url=url))
 
     def action_new_webhook_secret(self):
+        self._check_bot_administrator()
+        # sudo: the secret is readable by administrators only
         self.sudo().webhook_secret = self._new_webhook_secret()
 
     def _notify(self, message):
@@ -223,8 +255,10 @@ class AutoregTelegramBot(models.Model):
 
     def _check_webhook_secret(self, secret):
         self.ensure_one()
-        expected = self.sudo().webhook_secret or ""
-        return bool(expected) and secrets.compare_digest(expected, secret or "")
+        expected = (self.sudo().webhook_secret or "").encode()
+        # bytes: a secret with any character compares without raising
+        given = (secret or "").encode("utf-8", "surrogateescape")
+        return bool(expected) and secrets.compare_digest(expected, given)
 
     def _receive_update(self, raw):
         """Store one update (JSON text) and have it processed; a replay of an
@@ -243,7 +277,12 @@ class AutoregTelegramBot(models.Model):
         self.env.user._autoreg_check_manager(_("Only intake managers can poll Telegram bots."))
         # Storing updates creates inbound messages, which only intake does.
         for bot in self.sudo():
-            bot._poll()
+            try:
+                bot._poll()
+            except TelegramError as error:
+                raise bot._user_error(
+                    error, _("Telegram refused to hand over the updates: %(error)s")
+                ) from None
         return True
 
     def _poll(self, limit=100):
@@ -251,15 +290,28 @@ class AutoregTelegramBot(models.Model):
         self.ensure_one()
         updates = self._call(
             "get_updates",
-            offset=self.last_update_id + 1,
+            offset=self._poll_offset(),
             limit=limit,
             timeout=0,
             allowed_updates=ALLOWED_UPDATES,
         )
         for update in updates:
             self._receive_update(update.to_json())
-            self.last_update_id = max(self.last_update_id, update.update_id)
+        if updates:
+            # Telegram's order, not the largest number: after a week without
+            # updates it restarts the numbering, possibly lower.
+            self.write({"last_update_id": updates[-1].update_id,
+                        "last_update_date": fields.Datetime.now()})
         return len(updates)
+
+    def _poll_offset(self):
+        """The offset confirming what was received; none after a week
+        without updates, when Telegram numbers the next update anew (an
+        offset above it would drop it unseen)."""
+        quiet_since = fields.Datetime.now() - timedelta(days=NUMBERING_RESTART_DAYS)
+        if not self.last_update_id or (self.last_update_date or quiet_since) <= quiet_since:
+            return None
+        return self.last_update_id + 1
 
     @api.model
     def _cron_poll(self):

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import pytz
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import plaintext2html
 
 from .autoreg_door_website import TIME_SLOTS, company_tz
@@ -74,6 +74,8 @@ class AutoregWebFormValidator(models.AbstractModel):
                 "sender_name": partner.name,
                 "sender_email": partner.email,
                 "sender_phone": partner.phone or partner.mobile,
+                # signed in: the portal account vouches for its address
+                "sender_email_proof": "portal" if partner.email else False,
             }
         country = self.env["res.country"]
         if (params.get("country_id") or "").isdigit():
@@ -84,7 +86,7 @@ class AutoregWebFormValidator(models.AbstractModel):
         email, phone_e164 = self.env["res.partner"]._autoreg_identity(
             text["email"], text["phone"], country or self.env.company.country_id
         )
-        if not email:
+        if not email or len(tools.email_split(text["email"])) != 1:
             errors.setdefault("email", self.env._("Please enter a valid email address."))
         phone = text["phone"]
         if phone and not phone_e164:

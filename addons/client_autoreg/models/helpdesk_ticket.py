@@ -76,12 +76,15 @@ class HelpdeskTicket(models.Model):
         return result
 
     @api.model
-    def _autoreg_open_ticket_of(self, partner, domain=()):
-        """The customer's most recent request that is still open."""
+    def _autoreg_open_ticket_of(self, partner, company, domain=()):
+        """The customer's most recent request that is still open in
+        ``company``: a contact shared by two companies has separate requests
+        (and replies leave through that company's own doors)."""
         if not partner:
             return self.browse()
         return self.search(
-            [("partner_id", "=", partner.id), ("stage_id.closed", "=", False), *domain],
+            [("partner_id", "=", partner.id), ("stage_id.closed", "=", False),
+             ("company_id", "=", company.id), *domain],
             order="id desc",
             limit=1,
         )
@@ -90,7 +93,7 @@ class HelpdeskTicket(models.Model):
         """The customer's most recent other open request that has an assignee."""
         self.ensure_one()
         return self._autoreg_open_ticket_of(
-            self.partner_id, [("id", "!=", self.id), ("user_id", "!=", False)]
+            self.partner_id, self.company_id, [("id", "!=", self.id), ("user_id", "!=", False)]
         )
 
     def _autoreg_assign(self):
@@ -197,7 +200,7 @@ class HelpdeskTicket(models.Model):
         """
         ticket = self.browse()
         if inbound.channel_id.autoreg_thread_policy == "open_ticket":
-            ticket = self._autoreg_open_ticket_of(inbound.partner_id)
+            ticket = self._autoreg_open_ticket_of(inbound.partner_id, inbound.company_id)
         if ticket:
             ticket._autoreg_post_inbound(inbound)
             return ticket, False

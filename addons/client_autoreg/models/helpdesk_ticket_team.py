@@ -13,6 +13,9 @@ class HelpdeskTicketTeam(models.Model):
         default=_default_autoreg_registered_action,
         string="On request registered",
         domain=[("model_id.model", "=", "helpdesk.ticket")],
+        # The action runs with intake's rights on every request: only
+        # administrators, who may write server actions anyway, choose it.
+        groups="base.group_system",
         help="Server action run on the request each time intake registers a "
         "message for this team (a new request or a message added to an open "
         "one). Assignment and notification are plugged in here.",

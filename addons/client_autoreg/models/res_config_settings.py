@@ -13,6 +13,8 @@ PARAMETERS = {
     "web_rate_limit": (int, 10),
     "web_rate_window": (int, 10),
     "web_max_upload_mb": (float, 10.0),
+    "mail_authserv_ids": (str, ""),
+    "mail_unauthenticated": (str, "mailbox"),
 }
 
 
@@ -25,6 +27,27 @@ class ResConfigSettings(models.TransientModel):
         default=PARAMETERS["spam_score_threshold"][1],
         help="Mail whose upstream spam score (X-Spam-Score, X-Rspamd-Score, "
         "X-Spam-Status) reaches this value is filed as spam.",
+    )
+    autoreg_mail_authserv_ids = fields.Char(
+        string="Your mail servers (authserv-id)",
+        config_parameter="client_autoreg.mail_authserv_ids",
+        help="The names your own receiving mail servers write first in the "
+        "Authentication-Results header (RFC 8601), separated by commas, e.g. "
+        "mx.example.com. Only these headers are read: a sender or another "
+        "server can write any other. Empty: no header is trusted.",
+    )
+    autoreg_mail_unauthenticated = fields.Selection(
+        selection=[
+            ("mailbox", "Match known addresses (servers that add no results)"),
+            ("review", "Hold for review"),
+        ],
+        string="Mail without authentication results",
+        config_parameter="client_autoreg.mail_unauthenticated",
+        default=PARAMETERS["mail_unauthenticated"][1],
+        help="Mail that carries no Authentication-Results of your servers: "
+        "matched to contacts whose address is known, as Odoo does (the address "
+        "is then not proven, and never links a chat or an account), or held "
+        "for the reviewer.",
     )
     autoreg_web_rate_limit = fields.Integer(
         string="Website posts per address",

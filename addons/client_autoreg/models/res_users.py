@@ -22,6 +22,18 @@ class ResUsers(models.Model):
     def SELF_READABLE_FIELDS(self):
         return super().SELF_READABLE_FIELDS + ["autoreg_unavailable"]
 
+    def signup(self, values, token=None):
+        """Choosing a password from an invitation or reset link proves the
+        address the link was sent to."""
+        partner = self.env["res.partner"]
+        if token:
+            partner = partner.sudo()._signup_retrieve_partner(token, check_validity=True)
+        address = partner.email_normalized
+        result = super().signup(values, token=token)
+        if partner and address and partner.email_normalized == address:
+            partner._autoreg_prove(email_proof="link")
+        return result
+
     def _autoreg_is_manager(self):
         return self.has_group(MANAGER_GROUP)
 

@@ -18,3 +18,5 @@ from . import test_web_forms
 from . import test_consent
 from . import test_duplicates
 from . import test_dashboard
+from . import test_identity_proof
+from . import test_role_matrix

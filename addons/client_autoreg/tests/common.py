@@ -33,6 +33,16 @@ class AutoregCase(TransactionCase):
         )
 
     @classmethod
+    def register_proven(cls, channel, key, **values):
+        """A message whose door proved the sender's identifiers: the
+        company's mailbox received the address, Telegram sent the number."""
+        if values.get("sender_email"):
+            values.setdefault("sender_email_proof", "mailbox")
+        if values.get("sender_phone"):
+            values.setdefault("sender_phone_proof", "telegram")
+        return cls.register(channel, key, **values)
+
+    @classmethod
     def register(cls, channel, key, door="website", **values):
         """Hand a message to the corridor as a door does: store, then process."""
         values.setdefault("payload", f'{{"key": "{key}"}}')

@@ -32,6 +32,7 @@ class TelegramCase(AutoregCase):
     def setUp(self):
         super().setUp()
         self.api.calls.clear()
+        self.api.updates.clear()
         self.api.down = False
 
     def deliver(self, update):

@@ -26,7 +26,7 @@ class AssignmentCase(AutoregCase):
     def new_request(self, channel=None, **values):
         type(self).counter += 1
         values.setdefault("sender_email", f"customer{self.counter}@example.in")
-        return self.register(channel or self.web, f"req-{self.counter}", **values).ticket_id
+        return self.register_proven(channel or self.web, f"req-{self.counter}", **values).ticket_id
 
 
 class TestAssignment(AssignmentCase):

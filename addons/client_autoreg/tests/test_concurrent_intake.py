@@ -93,8 +93,10 @@ class TestConcurrentIntake(TransactionCase):
         email = f"new.{self.tag}@example.in"
         self._run_workers(
             [
-                (f"a-{self.tag}", {"sender_email": email, "sender_name": "A"}),
-                (f"b-{self.tag}", {"sender_email": email.upper(), "sender_name": "B"}),
+                (f"a-{self.tag}", {"sender_email": email, "sender_name": "A",
+                                   "sender_email_proof": "mailbox"}),
+                (f"b-{self.tag}", {"sender_email": email.upper(), "sender_name": "B",
+                                   "sender_email_proof": "mailbox"}),
             ]
         )
 
@@ -110,8 +112,10 @@ class TestConcurrentIntake(TransactionCase):
         india = self.env.ref("base.in").id
         self._run_workers(
             [
-                (f"p1-{self.tag}", {"sender_phone": f"+91 {number[:5]} {number[5:]}"}),
-                (f"p2-{self.tag}", {"sender_phone": f"0{number}", "sender_country_id": india}),
+                (f"p1-{self.tag}", {"sender_phone": f"+91 {number[:5]} {number[5:]}",
+                                    "sender_phone_proof": "telegram"}),
+                (f"p2-{self.tag}", {"sender_phone": f"0{number}", "sender_country_id": india,
+                                    "sender_phone_proof": "telegram"}),
             ]
         )
 

@@ -138,12 +138,26 @@ class TestTelegramConsent(ConsentMixin, TelegramCase):
 
 class TestEmailConsent(ConsentMixin, AutoregMailCase):
     def test_known_sender_writing_subscribe_joins_the_list_without_a_request(self):
+        self.env["ir.config_parameter"].set_param("client_autoreg.mail_authserv_ids", "mx.example")
+        letters = self.make_list("Letters")
+        self.email_channel.autoreg_mailing_list_ids = letters
+        inbound = self.deliver(
+            "Known Customer <known@customer.example>", subject="SUBSCRIBE",
+            headers={"Authentication-Results": "mx.example; dmarc=pass"},
+        )
+        self.assertEqual(inbound.state, "ignored")
+        self.assertFalse(inbound.ticket_id)
+        self.assertTrue(self.subscribed("known@customer.example", letters))
+
+    def test_subscribe_from_an_unauthenticated_mail_is_confirmed_first(self):
+        # Without DMARC anyone can write From: a customer's address.
         letters = self.make_list("Letters")
         self.email_channel.autoreg_mailing_list_ids = letters
         inbound = self.deliver("Known Customer <known@customer.example>", subject="SUBSCRIBE")
         self.assertEqual(inbound.state, "ignored")
-        self.assertFalse(inbound.ticket_id)
-        self.assertTrue(self.subscribed("known@customer.example", letters))
+        self.assertFalse(self.subscribed("known@customer.example", letters))
+        consent = self.env["autoreg.consent"].search([("inbound_id", "=", inbound.id)])
+        self.assertEqual(consent.state, "pending")
 
     def test_unknown_sender_writing_subscribe_waits_for_review(self):
         letters = self.make_list("Letters")
@@ -162,7 +176,13 @@ class TestConsentLink(ConsentMixin, HttpCase):
             "mailing_list_id": self.make_list().id, "token": "good-token-123"})
         url = f"/customer/consent/{consent.id}"
         self.assertEqual(self.url_open(f"{url}/wrong").status_code, 404)
-        first = self.url_open(f"{url}/good-token-123")
+        self.assertEqual(self.url_open(f"{url}/n\u00e4\u00efve-\u0915").status_code, 404)
+        # A mail scanner (or the person) opens the link: nothing changes yet.
+        opened = self.url_open(f"{url}/good-token-123")
+        self.assertIn("Confirm my subscription", opened.text)
+        self.assertEqual(consent.state, "pending")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', opened.text).group(1)
+        first = self.url_open(f"{url}/good-token-123", data={"csrf_token": csrf})
         self.assertIn("You are subscribed", first.text)
         self.assertIn("Already confirmed", self.url_open(f"{url}/good-token-123").text)
         self.assertTrue(re.search(r'data-outcome="already"',

@@ -1,4 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import statistics
+
+from odoo import fields
+
 from .common_mail import AutoregMailCase
 
 
@@ -39,3 +43,92 @@ class TestDashboardFigures(AutoregMailCase):
         held.with_user(self.user_employee).action_approve_sender()
         self.assertEqual(held.ticket_id.user_id, self.user_employee)
         self.assertAlmostEqual(held.assignment_minutes, 45.0, delta=1.0)
+
+
+class TestIntakeFiguresOfTheDay(AutoregMailCase):
+    """The Overview's cards: the day's figures of each door."""
+
+    FIGURES = ["received_count", "registered_count", "review_count", "spam_count",
+               "error_count", "assigned_count", "median_assignment_minutes"]
+
+    def figures_of_mail_today(self):
+        """The row of the mail door for today, as an intake user reads it."""
+        self.env.flush_all()  # the view reads the table, not the ORM's cache...
+        self.env["autoreg.intake.figure"].invalidate_model()  # ...nor should we
+        user = self.user_employee
+        rows = self.env["autoreg.intake.figure"].with_user(user).search_read(
+            [("door", "=", "mail"), ("day", "=", self.today),
+             ("company_id", "=", self.env.company.id)],
+            ["day", "door", "company_id", *self.FIGURES],
+        )
+        self.assertEqual(len(rows), 1, "one row per day, door and company")
+        return rows[0]
+
+    def test_the_card_of_the_mail_door_counts_today_s_messages(self):
+        self.team.user_ids = self.user_employee
+        self.user_employee.groups_id |= self.env.ref("client_autoreg.group_autoreg_user")
+        self.today = self.env.cr.now().date()  # the UTC day of create_date
+        # today's row exists before anything arrives, with zeros if need be
+        before = self.figures_of_mail_today()
+
+        known = self.deliver("Known Customer <known@customer.example>")
+        unknown = self.deliver("Newcomer <newcomer@new.example>")
+        spam = self.deliver("Spammer <offer@spam.example>", headers={"X-Spam-Flag": "YES"})
+        self.assertEqual((known.state, unknown.state, spam.state), ("done", "review", "spam"))
+        self.assertEqual(known.create_date.date(), self.today)
+        self.assertEqual(known.ticket_id.user_id, self.user_employee)
+
+        after = self.figures_of_mail_today()
+        self.assertEqual(after["company_id"][0], known.company_id.id)
+        added = {name: after[name] - before[name] for name in self.FIGURES[:-1]}
+        self.assertEqual(added, {
+            "received_count": 3,
+            "registered_count": 1,
+            "review_count": 1,
+            "spam_count": 1,
+            "error_count": 0,
+            "assigned_count": 1,
+        })
+        assigned = self.Inbound.search([
+            ("door", "=", "mail"), ("company_id", "=", self.env.company.id),
+            ("create_date", ">=", fields.Datetime.to_datetime(self.today)),
+            ("assignment_minutes", "!=", False),
+        ])
+        self.assertIn(known, assigned)
+        self.assertAlmostEqual(
+            after["median_assignment_minutes"],
+            statistics.median(max(minutes, 0) for minutes in assigned.mapped("assignment_minutes")),
+            delta=0.05)  # shown with one decimal
+
+        # each figure opens the messages it counts
+        figure = self.env["autoreg.intake.figure"].with_user(self.user_employee).browse(
+            after["id"])
+        opened = {}
+        for name in ("received_count", "review_count", "spam_count", "assigned_count"):
+            action = figure.with_context(autoreg_figure=name).action_open_messages()
+            self.assertEqual(action["res_model"], "autoreg.inbound")
+            opened[name] = self.Inbound.search(action["domain"])
+            self.assertEqual(len(opened[name]), after[name])
+        self.assertLessEqual(known | unknown | spam, opened["received_count"])
+        self.assertIn(unknown, opened["review_count"])
+        self.assertNotIn(known, opened["review_count"])
+        self.assertIn(spam, opened["spam_count"])
+        self.assertIn(known, opened["assigned_count"])
+
+    def test_every_door_has_a_card_today_in_the_companies_of_the_user(self):
+        other = self.env["res.company"].create({"name": "Other Intake Company"})
+        self.user_employee.groups_id |= self.env.ref("client_autoreg.group_autoreg_user")
+        today = self.env.cr.now().date()
+        Figure = self.env["autoreg.intake.figure"]
+        rows = Figure.search_read(
+            [("day", "=", today), ("company_id", "=", other.id)],
+            ["door", *self.FIGURES])
+        self.assertEqual(sorted(row["door"] for row in rows), ["mail", "telegram", "website"])
+        for row in rows:
+            self.assertEqual([row[name] for name in self.FIGURES], [0, 0, 0, 0, 0, 0, 0.0])
+        # the companies rule: a user of another company does not see them
+        self.assertNotIn(other, self.user_employee.company_ids)
+        self.assertFalse(Figure.with_user(self.user_employee).search(
+            [("company_id", "=", other.id)]))
+        self.assertTrue(Figure.with_user(self.user_employee).search(
+            [("day", "=", today), ("company_id", "=", self.user_employee.company_id.id)]))

@@ -1,4 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user
+
 from .common import AutoregCase
 
 
@@ -72,3 +75,25 @@ class TestDuplicates(AutoregCase):
             allowed_company_ids=[self.company.id, other_company.id])._find()
         self.assertFalse(self.env["autoreg.duplicate"].search(
             [("key_value", "=", "asha@example.in")]))
+
+    def test_intake_manager_merges_without_rights_on_other_apps(self):
+        manager = new_test_user(self.env, "dup-manager",
+                                groups="base.group_user,client_autoreg.group_autoreg_manager")
+        kept = self.Partner.create({"name": "Leela Das", "email": "leela@example.in"})
+        other = self.Partner.create({"name": "Leela D.", "email": "LEELA@example.in"})
+        self.env["website.visitor"].sudo().create(
+            {"partner_id": other.id, "access_token": "a" * 32})
+        self.env["autoreg.duplicate"]._find()
+        pair = self.pair_of(kept)
+        pair.with_user(manager).action_merge()
+        self.assertFalse(other.exists())
+        self.assertEqual(pair.state, "merged")
+        # Contacts with different addresses stay an administrator's call.
+        first = self.Partner.create({"name": "Om", "phone": "+91 98444 55566"})
+        second = self.Partner.create({"name": "Om P", "phone": "098444 55566",
+                                      "email": "om@example.in",
+                                      "country_id": self.env.ref("base.in").id})
+        self.env["autoreg.duplicate"]._find()
+        with self.assertRaisesRegex(UserError, "only an administrator"):
+            self.pair_of(first).with_user(manager).action_merge()
+        self.assertTrue(second.exists())

@@ -8,6 +8,12 @@ KNOWN = "known@customer.example"
 
 @tagged("post_install", "-at_install")
 class TestEmailSignals(AutoregMailCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The company's receiving server signs its verdicts "mx.example".
+        cls.env["ir.config_parameter"].set_param("client_autoreg.mail_authserv_ids", "mx.example")
+
     def assertFiltered(self, inbound, state, reason):
         self.assertEqual(inbound.state, state)
         self.assertIn(reason, inbound.filter_reason)
@@ -56,6 +62,53 @@ class TestEmailSignals(AutoregMailCase):
             KNOWN, headers={"Authentication-Results": "mx.example; spf=fail; dkim=pass; dmarc=pass"}
         )
         self.assertEqual(inbound.state, "done")
+
+    def test_dmarc_pass_proves_the_address(self):
+        inbound = self.deliver(
+            KNOWN, headers={"Authentication-Results": "mx.example; dmarc=pass header.from=x"}
+        )
+        self.assertEqual(inbound.sender_email_proof, "mail")
+        self.assertEqual(inbound.partner_id, self.customer)
+
+    def test_verdict_text_injected_in_a_property_proves_nothing(self):
+        # An envelope sender chosen by the attacker reads "dmarc=pass".
+        inbound = self.deliver(
+            KNOWN, headers={"Authentication-Results":
+                            "mx.example; spf=fail smtp.mailfrom=dmarc=pass@attacker.example; "
+                            "dmarc=fail header.from=customer.example"},
+        )
+        self.assertFiltered(inbound, "spam", "DMARC")
+
+    def test_verdicts_of_another_server_are_not_evidence(self):
+        # Written by the sender (or a server on the way), not by ours.
+        inbound = self.deliver(
+            KNOWN, headers={"Authentication-Results": "mx.attacker.example; dmarc=pass"}
+        )
+        self.assertEqual(inbound.sender_email_proof, "mailbox")
+        failed_elsewhere = self.deliver(
+            KNOWN, subject="Other", headers={"Authentication-Results":
+                                             "relay.example; spf=fail; dmarc=fail"},
+        )
+        self.assertEqual(failed_elsewhere.state, "done")
+
+    def test_mail_without_results_matches_known_addresses_by_default(self):
+        inbound = self.deliver(KNOWN)
+        self.assertEqual(inbound.state, "done")
+        self.assertEqual(inbound.sender_email_proof, "mailbox")
+
+    def test_mail_without_results_can_be_held_for_review(self):
+        self.env["ir.config_parameter"].set_param("client_autoreg.mail_unauthenticated", "review")
+        inbound = self.deliver(KNOWN)
+        self.assertEqual(inbound.state, "review")
+        self.assertIn("No authentication results", inbound.filter_reason)
+        self.assertFalse(inbound.partner_id)
+
+    def test_malformed_results_header_proves_nothing(self):
+        inbound = self.deliver(
+            KNOWN, headers={"Authentication-Results": "mx.example;;; dmarc="}
+        )
+        self.assertEqual(inbound.state, "done")
+        self.assertEqual(inbound.sender_email_proof, "mailbox")
 
     def test_auto_reply_never_creates_a_request(self):
         inbound = self.deliver(

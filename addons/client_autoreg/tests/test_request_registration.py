@@ -6,7 +6,7 @@ class TestRequestRegistration(AutoregCase):
     def test_new_request_carries_channel_team_contact_and_content(self):
         # helpdesk_mgmt would assign tickets to their creator, the intake user.
         self.company.helpdesk_mgmt_ticket_auto_assign = True
-        inbound = self.register(
+        inbound = self.register_proven(
             self.web,
             "req-1",
             sender_name="María López",
@@ -30,17 +30,17 @@ class TestRequestRegistration(AutoregCase):
         self.assertTrue(inbound.processed_date)
 
     def test_request_without_subject_is_named_after_the_customer(self):
-        inbound = self.register(
+        inbound = self.register_proven(
             self.chat, "req-2", sender_name="Ravi", sender_phone="+919900112233",
             body="<p>namaste</p>",
         )
         self.assertEqual(inbound.ticket_id.name, "Request from Ravi")
 
     def test_chat_messages_join_the_customers_open_request(self):
-        first = self.register(
+        first = self.register_proven(
             self.chat, "chat-1", sender_phone="+919900112233", body="<p>Hello</p>"
         )
-        second = self.register(
+        second = self.register_proven(
             self.chat,
             "chat-2",
             sender_phone="+91 99001 12233",
@@ -59,18 +59,18 @@ class TestRequestRegistration(AutoregCase):
         self.assertEqual(message.attachment_ids.mapped("name"), ["receipt.png"])
 
     def test_closed_request_is_not_reopened_by_a_new_message(self):
-        first = self.register(self.chat, "chat-a", sender_phone="+919900112244")
+        first = self.register_proven(self.chat, "chat-a", sender_phone="+919900112244")
         closed = self.env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)
         first.ticket_id.stage_id = closed
 
-        second = self.register(self.chat, "chat-b", sender_phone="+919900112244")
+        second = self.register_proven(self.chat, "chat-b", sender_phone="+919900112244")
 
         self.assertNotEqual(second.ticket_id, first.ticket_id)
         self.assertFalse(second.ticket_id.stage_id.closed)
 
     def test_web_channel_opens_a_new_request_each_time(self):
-        first = self.register(self.web, "web-a", sender_email="twice@example.in")
-        second = self.register(self.web, "web-b", sender_email="twice@example.in")
+        first = self.register_proven(self.web, "web-a", sender_email="twice@example.in")
+        second = self.register_proven(self.web, "web-b", sender_email="twice@example.in")
         self.assertNotEqual(first.ticket_id, second.ticket_id)
 
     def test_team_action_runs_on_each_registered_message(self):
@@ -92,8 +92,8 @@ class TestRequestRegistration(AutoregCase):
             }
         )
 
-        first = self.register(self.chat, "hook-1", sender_phone="+919900112255")
-        self.register(self.chat, "hook-2", sender_phone="+919900112255")
+        first = self.register_proven(self.chat, "hook-1", sender_phone="+919900112255")
+        self.register_proven(self.chat, "hook-2", sender_phone="+919900112255")
 
         ticket = first.ticket_id
         self.assertEqual(ticket.user_id, agent)
@@ -103,7 +103,7 @@ class TestRequestRegistration(AutoregCase):
 
     def test_channel_without_team_uses_the_companys_first_team(self):
         self.web.autoreg_team_id = False
-        inbound = self.register(self.web, "default-team", sender_email="t@example.in")
+        inbound = self.register_proven(self.web, "default-team", sender_email="t@example.in")
         expected = self.env["helpdesk.ticket.team"].search(
             [("company_id", "in", [self.company.id, False])], limit=1
         )

@@ -91,6 +91,23 @@ class TestWebForms(HttpCase):
         self.assertEqual(confirmation.recipient_ids, ticket.partner_id)
         self.assertIn("Invite me", answer.text)  # a portal account is offered
 
+    def test_confirmation_to_a_typed_address_echoes_nothing_and_is_capped(self):
+        for number in range(5):
+            self.post("/customer/request", self.request_fields(
+                email="target@example.in", name="Click https://prize.example",
+                subject=f"WIN https://prize.example/{number}",
+                description="Claim your prize at https://prize.example"))
+        tickets = self.stored(sender_email="target@example.in").ticket_id
+        self.assertEqual(len(tickets), 5)
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "helpdesk.ticket"), ("res_id", "in", tickets.ids),
+             ("recipient_ids", "in", tickets.partner_id.ids)])
+        self.assertEqual(len(mails), 3, "three receipts a day at most")
+        for mail in mails:
+            self.assertNotIn("prize", mail.body_html)
+            self.assertNotIn("prize", mail.subject)
+            self.assertNotIn("Click", mail.body_html)
+
     def test_missing_or_invalid_fields_are_explained_and_nothing_is_stored(self):
         answer = self.post("/customer/request", self.request_fields(
             name="", email="not-an-address", phone="12", subject="", description=""))
@@ -123,6 +140,44 @@ class TestWebForms(HttpCase):
         self.assertEqual((inbound.state, inbound.ticket_id, inbound.partner_id),
                          ("spam", self.env["helpdesk.ticket"], self.env["res.partner"]))
         self.assertFalse(self.env["res.partner"].search([("email", "=", "bot@spam.example")]))
+
+    def test_honeypot_post_keeps_no_files(self):
+        self.post("/customer/request", self.request_fields(
+            email="bot2@spam.example", website_url="http://spam.example"),
+            files={"attachments": ("payload.exe", b"MZ evil", "application/octet-stream")})
+        inbound = self.stored(sender_email="bot2@spam.example")
+        self.assertEqual(inbound.state, "spam")
+        self.assertFalse(inbound.attachment_ids)
+        self.assertFalse(self.env["ir.attachment"].search_count([("name", "=", "payload.exe")]))
+
+    def test_submission_token_is_never_taken_from_the_address_bar(self):
+        first = self.open_form("/customer/request")
+        self.post("/customer/request", self.request_fields(email="first@example.in"),
+                  tokens=first)
+        # A shared link (or the Back button) carrying the token opens a new form.
+        page = self.url_open(f"/customer/request?submission_token={first['submission_token']}")
+        again = SUBMISSION.search(page.text).group(1)
+        self.assertNotEqual(again, first["submission_token"])
+        answer = self.post("/customer/request", self.request_fields(
+            email="second@example.in", subject="Another one"),
+            tokens={"csrf_token": CSRF.search(page.text).group(1), "submission_token": again})
+        second = self.stored(sender_email="second@example.in")
+        self.assertTrue(second.ticket_id)
+        self.assertIn(second.ticket_id.number, answer.text)
+
+    def test_submission_token_of_another_session_is_refused(self):
+        tokens = self.open_form("/customer/request")
+        self.authenticate(None, None)  # a new visitor, another session
+        forged = {"csrf_token": self.open_form("/customer/request")["csrf_token"],
+                  "submission_token": tokens["submission_token"]}
+        answer = self.post("/customer/request", self.request_fields(email="x@example.in"),
+                           tokens=forged)
+        self.assertEqual(answer.status_code, 400)
+        invented = dict(forged, submission_token="0" * 32)
+        answer = self.post("/customer/request", self.request_fields(email="x@example.in"),
+                           tokens=invented)
+        self.assertEqual(answer.status_code, 400)
+        self.assertFalse(self.stored(sender_email="x@example.in"))
 
     def test_rate_limit_refuses_the_next_post_of_a_busy_address(self):
         # posts of earlier runs on this database came from another address
@@ -235,17 +290,26 @@ class TestWebForms(HttpCase):
         self.assertEqual(ticket.partner_id, customer.partner_id)
         self.assertIn(ticket.number, self.url_open("/my/tickets").text)
 
-    def test_typing_a_known_customers_address_offers_no_account(self):
-        self.env["res.partner"].create({"name": "Known", "email": "known.customer@example.in"})
-        answer = self.post("/customer/request", self.request_fields(
-            email="known.customer@example.in"))
-        self.assertNotIn("Invite me", answer.text)
+    def test_known_and_unknown_addresses_get_the_same_answer(self):
+        known = self.env["res.partner"].create(
+            {"name": "Known", "email": "known.customer@example.in"})
+        answers = [self.post("/customer/request", self.request_fields(email=email))
+                   for email in ("known.customer@example.in", "nobody.yet@example.in")]
+        self.assertTrue(all("Invite me" in answer.text for answer in answers))
         posted = self.stored(sender_email="known.customer@example.in")
-        refused = self.url_open("/customer/account/invite", data={
+        # The typed address is a claim: the request is not the customer's.
+        self.assertNotEqual(posted.partner_id, known)
+        self.assertFalse(posted.partner_id.autoreg_email_proof)
+        invited = self.url_open("/customer/account/invite", data={
             "csrf_token": self.open_form("/customer/request")["csrf_token"],
             "submission_token": posted.idempotency_key.split(":")[1]})
-        self.assertIn("No invitation was sent", refused.text)
+        self.assertIn("We sent an email to the address you gave", invited.text)
+        # Only the owner of the address can use the invitation, and it opens
+        # the customer's own contact, not the one the visitor's post made.
+        self.assertTrue(known.user_ids._is_portal())
         self.assertFalse(posted.partner_id.user_ids)
+        pair = self.env["autoreg.duplicate"].search([("duplicate_id", "=", posted.partner_id.id)])
+        self.assertEqual(pair.partner_id, known)
 
     def test_visitor_is_invited_to_the_portal_by_email_once(self):
         answer = self.post("/customer/request", self.request_fields(email="new.visitor@example.in"))
@@ -253,7 +317,7 @@ class TestWebForms(HttpCase):
         csrf = CSRF.search(answer.text).group(1)
         invited = self.url_open("/customer/account/invite",
                                 data={"csrf_token": csrf, "submission_token": token})
-        self.assertIn("We sent you an email", invited.text)
+        self.assertIn("We sent an email to the address you gave", invited.text)
         partner = self.stored(sender_email="new.visitor@example.in").partner_id
         self.assertTrue(partner.user_ids._is_portal())
         again = self.url_open("/customer/account/invite",
