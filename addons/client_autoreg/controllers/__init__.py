@@ -3,3 +3,4 @@
 from . import telegram
 from . import website_form
 from . import consent
+from . import portal

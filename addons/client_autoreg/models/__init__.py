@@ -1,4 +1,5 @@
 from . import autoreg_lock
+from . import autoreg_rate_limit
 from . import autoreg_consent
 from . import autoreg_duplicate
 from . import autoreg_assignee_load

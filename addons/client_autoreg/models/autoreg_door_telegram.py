@@ -131,6 +131,9 @@ class AutoregDoorTelegram(models.AbstractModel):
         inbound.telegram_chat_id = chat
         if message.contact:
             return self._link_contact(inbound, chat, message)
+        linked_by = self._deep_link_partner(inbound, message)
+        if linked_by and chat.state != "linked":
+            return self._link_signed_in_customer(inbound, chat, linked_by)
         if chat.state != "linked" or not chat.partner_id:
             return self._ask_phone(inbound, chat, message)
         command = self._command(message)
@@ -150,6 +153,23 @@ class AutoregDoorTelegram(models.AbstractModel):
         """``/start``, ``/subscribe``... (without the bot's @name), or ''."""
         word = (message.text or "").split(" ")[0]
         return word.split("@")[0].lower() if word.startswith("/") else ""
+
+    @api.model
+    def _deep_link_partner(self, inbound, message):
+        """The customer a ``/start <payload>`` from the portal was signed for."""
+        if self._command(message) != "/start":
+            return self.env["res.partner"]
+        payload = (message.text or "").partition(" ")[2].strip()
+        return inbound.telegram_bot_id._partner_of_payload(payload)
+
+    @api.model
+    def _link_signed_in_customer(self, inbound, chat, partner):
+        """The chat was opened from the customer's portal: link it to them."""
+        chat.write({"partner_id": partner.id, "state": "linked"})
+        chat._say(chat._texts()["linked_portal"])
+        inbound.partner_id = partner
+        inbound._finish("ignored", _("Chat opened from the portal: linked to the contact"))
+        self._release_waiting(chat)
 
     @api.model
     def _subscribe(self, inbound, chat, message):

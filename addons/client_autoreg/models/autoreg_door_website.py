@@ -62,15 +62,13 @@ class AutoregDoorWebsite(models.AbstractModel):
 
     @api.model
     def _rate_limited(self, ip_address):
-        """Whether ``ip_address`` posted too many forms lately."""
+        """Count this post of ``ip_address``; whether its network posted more
+        than the limit within the window (refused posts count too)."""
         settings = self.env["res.config.settings"]
-        limit = settings._autoreg_param("web_rate_limit")
-        window = timedelta(minutes=settings._autoreg_param("web_rate_window"))
-        since = fields.Datetime.now() - window
-        recent = self.env["autoreg.inbound"].search_count(
-            [("sender_ip", "=", ip_address), ("create_date", ">=", since)], limit=limit
+        hits = self.env["autoreg.rate.limit"]._hit(
+            ip_address, settings._autoreg_param("web_rate_window")
         )
-        return recent >= limit
+        return hits > settings._autoreg_param("web_rate_limit")
 
     # ------------------------------------------------------------------
     # Process

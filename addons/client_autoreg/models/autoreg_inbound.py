@@ -23,6 +23,7 @@ through in one place, ``_door()``.
 
 import logging
 import textwrap
+from datetime import datetime
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
@@ -503,9 +504,10 @@ class AutoregInbound(models.Model):
         )
         ticket._autoreg_after_register(self, created)
         if ticket.user_id and not self.assignment_minutes:
-            waited = fields.Datetime.now() - self.create_date
-            # now() has no microseconds: within the same second, not below 0
-            self.assignment_minutes = max(waited.total_seconds() / 60, 0.0)
+            # create_date has microseconds, fields.Datetime.now() none
+            waited = datetime.utcnow() - self.create_date
+            # write(): a 0.0 set by assignment would be taken for "unset"
+            self.write({"assignment_minutes": max(waited.total_seconds() / 60, 0.0)})
         self._door()._after_register(self, ticket, created)
 
     def _give_consent(self, text, email=None, verified=False):

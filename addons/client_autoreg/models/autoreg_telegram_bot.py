@@ -9,6 +9,7 @@ logged.
 
 import asyncio
 import logging
+import re
 import secrets
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from telegram.request import HTTPXRequest
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import hmac
 
 _logger = logging.getLogger(__name__)
 
@@ -252,6 +254,32 @@ class AutoregTelegramBot(models.Model):
     # ------------------------------------------------------------------
     # Receiving updates: webhook and polling share the same path
     # ------------------------------------------------------------------
+
+    def _portal_link(self, partner):
+        """A t.me link that opens this bot and links the chat to
+        ``partner``: a signed-in customer proves who they are, the chat
+        follows (Telegram deep linking, /start <payload>)."""
+        self.ensure_one()
+        if not (self.username and partner):
+            return False
+        return f"https://t.me/{self.username}?start={self._link_payload(partner)}"
+
+    def _link_payload(self, partner):
+        # sudo: the database secret signs the link, it is not read otherwise
+        signature = hmac(self.env(su=True), f"client_autoreg-telegram-{self.id}", partner.id)
+        return f"c{partner.id}_{signature[:24]}"
+
+    def _partner_of_payload(self, payload):
+        """The contact a /start payload was signed for, or nobody."""
+        self.ensure_one()
+        match = re.fullmatch(r"c(\d+)_([0-9a-f]{24})", payload or "")
+        if not match:
+            return self.env["res.partner"]
+        partner = self.env["res.partner"].browse(int(match.group(1))).exists()
+        expected = self._link_payload(partner)[-24:] if partner else ""
+        if not (partner and secrets.compare_digest(expected, match.group(2))):
+            return self.env["res.partner"]
+        return partner
 
     def _check_webhook_secret(self, secret):
         self.ensure_one()

@@ -110,6 +110,11 @@ class AutoregTelegramChat(models.Model):
                 name=chat.partner_id.name or "",
                 phone=chat.phone or "",
             ),
+            "linked_portal": env._(
+                "Thank you, %(name)s! This chat is now linked to your customer "
+                "account. Write your request and we will answer here.",
+                name=chat.partner_id.name or "",
+            ),
             "foreign_contact": env._(
                 "Sorry, we can only register your own phone number. "
                 "Please share it with the button below."

@@ -229,3 +229,31 @@ class TestIdentityProof(HttpCase):
         self.env["res.users"].sudo().signup(
             {"password": "meena-pass-123"}, token=token)
         self.assertEqual(partner.autoreg_email_proof, "link")
+
+    def test_signed_in_customer_links_telegram_from_the_portal(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Ira Sen", "email": "ira@customer.example"})
+        user = self.env["res.users"].create(
+            {"name": "Ira Sen", "login": "ira@customer.example", "password": "ira-pass-123",
+             "partner_id": customer.id,
+             "groups_id": [(6, 0, self.env.ref("base.group_portal").ids)]})
+        self.bot.username = "identity_test_bot"
+        self.authenticate(user.login, "ira-pass-123")
+        home = self.url_open("/my/home").text
+        link = re.search(r'href="https://t\.me/identity_test_bot\?start=([\w-]+)"', home)
+        self.assertTrue(link, "the portal offers the chat")
+
+        ira = {"id": 5557005, "first_name": "Ira", "language_code": "en"}
+        self.telegram(self.updates.text(ira, f"/start {link.group(1)}"))
+        self.telegram(self.updates.text(ira, "Where is my parcel?"))
+        chat = self.chat_of(ira)
+        self.assertEqual((chat.state, chat.partner_id), ("linked", customer))
+        self.assertTrue(self.env["helpdesk.ticket"].search_count(
+            [("partner_id", "=", customer.id), ("name", "=", "Where is my parcel?")]))
+
+        # A payload signed for someone else, or forged, links nothing.
+        stranger = {"id": 5557006, "first_name": "Eve", "language_code": "en"}
+        forged = link.group(1)[:-1] + ("0" if link.group(1)[-1] != "0" else "1")
+        self.telegram(self.updates.text(stranger, f"/start {forged}"))
+        self.assertNotEqual(self.chat_of(stranger).partner_id, customer)
+        self.assertNotEqual(self.chat_of(stranger).state, "linked")

@@ -180,15 +180,29 @@ class TestWebForms(HttpCase):
         self.assertFalse(self.stored(sender_email="x@example.in"))
 
     def test_rate_limit_refuses_the_next_post_of_a_busy_address(self):
-        # posts of earlier runs on this database came from another address
-        self.Inbound.search([("sender_ip", "=", "127.0.0.1")]).sender_ip = "192.0.2.1"
-        self.env["ir.config_parameter"].set_param("client_autoreg.web_rate_limit", 2)
+        self.env["autoreg.rate.limit"].search([]).unlink()  # earlier posts of this run
+        self.env["ir.config_parameter"].set_param("client_autoreg.web_rate_limit", 3)
+        # a refused post counts as much as an accepted one
+        invalid = self.post("/customer/request", self.request_fields(email="not-an-address"))
+        self.assertEqual(invalid.status_code, 422)
         for number in range(2):
             self.assertEqual(self.post("/customer/request", self.request_fields(
                 email=f"burst{number}@example.in")).status_code, 200)
         refused = self.post("/customer/request", self.request_fields(email="burst9@example.in"))
         self.assertEqual(refused.status_code, 429)
         self.assertEqual(len(self.stored(sender_ip="127.0.0.1")), 2)
+
+    def test_rate_limit_counts_an_ipv6_subscriber_block_as_one(self):
+        Limit = self.env["autoreg.rate.limit"]
+        self.assertEqual(Limit._network_of("2001:db8:1:2::a"), "2001:db8:1:2::/64")
+        self.assertEqual(Limit._network_of("2001:db8:1:2:ffff::b"), "2001:db8:1:2::/64")
+        self.assertEqual(Limit._network_of("::ffff:192.0.2.7"), "192.0.2.7")
+        door = self.env["autoreg.door.website"]
+        self.env["ir.config_parameter"].set_param("client_autoreg.web_rate_limit", 2)
+        self.assertFalse(door._rate_limited("2001:db8:9:9::1"))
+        self.assertFalse(door._rate_limited("2001:db8:9:9::2"))
+        self.assertTrue(door._rate_limited("2001:db8:9:9:abcd::3"))
+        self.assertFalse(door._rate_limited("2001:db8:9:a::1"), "another subscriber")
 
     def test_same_submission_posted_twice_registers_once(self):
         tokens = self.open_form("/customer/request")
