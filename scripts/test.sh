@@ -22,8 +22,9 @@
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 
-# End-to-end tests drive Debian's Chromium (browser tests) and dovecot (a
-# real IMAP server for fetchmail); both are installed from Debian if missing.
+# End-to-end tests drive Debian's Chromium (browser tests), dovecot (a real
+# IMAP server for fetchmail) and nginx (two Odoo servers behind it); all are
+# installed from Debian if missing.
 ensure_debian_package() {  # command package
     command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ] && return
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -36,6 +37,7 @@ ensure_debian_package() {  # command package
 }
 ensure_debian_package chromium chromium
 ensure_debian_package dovecot dovecot-imapd
+ensure_debian_package nginx nginx-light  # two Odoo servers behind a reverse proxy
 
 DB=${ODOO_TEST_DB:-client_autoreg_test}
 export ODOO_TEST_DB=$DB ODOO_SRC ODOO_VENV ODOO_DB_USER

@@ -53,6 +53,7 @@
     "assets": {
         "web.assets_frontend": [
             "client_autoreg/static/src/js/autoreg_forms.js",
+            "client_autoreg/static/src/scss/autoreg_forms.scss",
         ],
     },
     "post_init_hook": "post_init_hook",

@@ -13,8 +13,9 @@ import random
 import re
 import secrets
 import time
+from datetime import timedelta
 
-from odoo import http
+from odoo import fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
@@ -30,6 +31,11 @@ FORMS = {
     "appointment": "/customer/appointment",
 }
 HONEYPOT = "website_url"  # hidden from people, filled by bots
+FORM_TITLES = {
+    "register": lambda env: env._("Register as a customer"),
+    "request": lambda env: env._("Send us a request"),
+    "appointment": lambda env: env._("Book a service"),
+}
 CAPTCHA_ACTION = "autoreg_form"
 PROCESS_TRIES = 4
 
@@ -116,8 +122,17 @@ class CustomerForms(http.Controller):
             "honeypot": HONEYPOT,
             "countries": request.env["res.country"].sudo().search([]),
             "default_country": request.website.company_id.country_id,
-            "services": request.env["autoreg.web.service"].sudo().search(
-                [("company_id", "in", [request.website.company_id.id, False])]),
+            "services": request.env["autoreg.web.service"].sudo().search([
+                ("company_id", "in", [request.website.company_id.id, False]),
+                ("kind", "=", "order" if form == "request" else "appointment"),
+            ]),
+            # the tab's title, before the website's name
+            "additional_title": FORM_TITLES[form](request.env),
+            "date_min": fields.Date.context_today(request.env.user),
+            "date_max": fields.Date.context_today(request.env.user) + timedelta(days=365),
+            # never ask for a consent that goes nowhere
+            "newsletter_lists": request.env["autoreg.door.website"].sudo()._channel()
+            .autoreg_mailing_list_ids,
             "slots": [(key, label) for key, _hour, label in TIME_SLOTS],
         }
         return request.render("client_autoreg.web_form_page", values, status=status)

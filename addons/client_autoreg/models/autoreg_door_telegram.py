@@ -50,59 +50,82 @@ class AutoregDoorTelegram(models.AbstractModel):
     def _store_update(self, bot, raw):
         """Store the update ``raw`` (JSON text) received by ``bot``.
 
+        An update with an ``update_id`` that Telegram's library cannot read
+        (a field of an unexpected type) is stored all the same: the intake
+        job leaves it in the error state, with the reason.
+
         :return: ``(inbound, created)``
         :raise ValueError: when ``raw`` is not a Telegram update
         """
-        update = self._parse_update(raw)
-        message = update.effective_message
-        chat = update.effective_chat
-        text = message and (message.text or message.caption) or ""
+        data = self._update_data(raw)
+        try:
+            update = self._parse_update(raw)
+        except ValueError:
+            update = None
         return self.env["autoreg.inbound"]._store(
             "telegram",
-            self._update_key(bot, update, raw),
+            self._update_key(bot, data, update),
             {
                 "payload": raw,
                 "channel_id": bot.channel_id.id,
                 "telegram_bot_id": bot.id,
                 "team_id": bot.team_id.id,
                 "company_id": bot.company_id.id,
-                "external_ref": chat and str(chat.id),
-                "sender_name": update.effective_user and update.effective_user.full_name,
-                "subject": textwrap.shorten(text.split("\n")[0], 60, placeholder="…") or False,
-                "body": plaintext2html(text) if text else False,
+                **self._update_summary(update),
             },
         )
 
     @api.model
-    def _update_key(self, bot, update, raw):
+    def _update_summary(self, update):
+        """Chat, sender and text of ``update``, as far as they can be stored."""
+        if not update:
+            return {}
+        message = update.effective_message
+        chat = update.effective_chat
+        user = update.effective_user
+        text = _storable(message and (message.text or message.caption)) or ""
+        return {
+            "external_ref": _storable(chat and chat.id) or False,
+            "sender_name": _storable(user and user.full_name) or False,
+            "subject": textwrap.shorten(text.split("\n")[0], 60, placeholder="…") or False,
+            "body": plaintext2html(text) if text else False,
+        }
+
+    @api.model
+    def _update_key(self, bot, data, update=None):
         """Bot and ``update_id``: a redelivery of the update is the same
         message. Telegram restarts its numbering after a week without
         updates, so a number already stored for another update gets the
         update's date as well."""
-        key = f"{bot.id}:{update.update_id}"
+        key = f"{bot.id}:{data['update_id']}"
         earlier = self.env["autoreg.inbound"]._of_key("telegram", key)
-        if earlier and _fingerprint(json.loads(earlier.payload or "{}")) != _fingerprint(
-            json.loads(raw)
-        ):
-            message = update.effective_message
+        if earlier and _fingerprint(json.loads(earlier.payload or "{}")) != _fingerprint(data):
+            message = update and update.effective_message
             stamp = int(message.date.timestamp()) if message and message.date else 0
             key = f"{key}@{stamp}"
         return key
 
     @api.model
-    def _parse_update(self, raw):
+    def _update_data(self, raw):
+        """The JSON object of an update, with its ``update_id``."""
         if len(raw) > MAX_UPDATE_BYTES:
             raise ValueError("The update is too large.")
         try:
             data = json.loads(raw)
         except ValueError as error:
             raise ValueError(f"The update is not JSON: {error}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        update_id = isinstance(data, dict) and data.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
             raise ValueError("The update has no update_id.")
+        return data
+
+    @api.model
+    def _parse_update(self, raw):
+        data = self._update_data(raw)
         try:
             return Update.de_json(data, None)
-        except (TypeError, KeyError, ValueError, AttributeError) as error:
-            raise ValueError(f"The update is malformed: {error}") from None
+        except Exception as error:  # noqa: BLE001 - whatever the library fails on
+            raise ValueError(f"The update is malformed: {error!r}") from None
 
     # ------------------------------------------------------------------
     # Process: the conversation, then the corridor
@@ -118,7 +141,7 @@ class AutoregDoorTelegram(models.AbstractModel):
 
     @api.model
     def _process(self, inbound):
-        message = Update.de_json(json.loads(inbound.payload), None).message
+        message = self._parse_update(inbound.payload).message
         if not (message and message.from_user):
             return inbound._finish(
                 "ignored", _("Not a message from a person (edit, channel post…)")
@@ -225,7 +248,7 @@ class AutoregDoorTelegram(models.AbstractModel):
                 "name": " ".join(filter(None, (contact.first_name, contact.last_name)))
                 or message.from_user.full_name,
                 "phone": phone,
-                "country": inbound.company_id.country_id,
+                "region": inbound.company_id.country_id,
             },
             inbound.company_id,
             allow_create=True,
@@ -326,7 +349,17 @@ def _fingerprint(data):
     id and date (a redelivery carries the same)."""
     message = next((value for name, value in data.items()
                     if name != "update_id" and isinstance(value, dict)), {})
-    return (message.get("chat", {}).get("id"), message.get("message_id"), message.get("date"))
+    chat = message.get("chat")
+    chat_id = chat.get("id") if isinstance(chat, dict) else chat
+    return (chat_id, message.get("message_id"), message.get("date"))
+
+
+def _storable(value):
+    """``value`` as text PostgreSQL can store (no NUL, no lone surrogate)."""
+    if value is None or value is False:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 def _chunks(text, size):

@@ -60,6 +60,7 @@ class AutoregWebFormValidator(models.AbstractModel):
         )
         if form == "request":
             values.update(self._parse_request(text, errors))
+            values.update(self._parse_order(params, errors))
         elif form == "appointment":
             values.update(self._parse_appointment(text, params, errors))
         if form != "register":
@@ -109,14 +110,30 @@ class AutoregWebFormValidator(models.AbstractModel):
         return {"subject": text["subject"], "body": plaintext2html(text["description"])}
 
     @api.model
-    def _parse_appointment(self, text, params, errors):
+    def _offered_service(self, params, kind):
+        """The service of ``kind`` the visitor chose among those offered."""
         # sudo: visitors choose among the services the page lists to them
         service = self.env["autoreg.web.service"].sudo()
         if (params.get("service_id") or "").isdigit():
             service = service.browse(int(params["service_id"])).exists().filtered(
-                lambda svc: svc.active
+                lambda svc: svc.active and svc.kind == kind
                 and svc.company_id in (self.env.company, svc.company_id.browse())
             )
+        return service
+
+    @api.model
+    def _parse_order(self, params, errors):
+        """A request may name the product or service ordered (optional)."""
+        if not params.get("service_id"):
+            return {}
+        service = self._offered_service(params, "order")
+        if not service:
+            errors["service_id"] = self.env._("Please choose a service.")
+        return {"web_service_id": service.id}
+
+    @api.model
+    def _parse_appointment(self, text, params, errors):
+        service = self._offered_service(params, "appointment")
         if not service:
             errors["service_id"] = self.env._("Please choose a service.")
         wanted = self._parse_date(params.get("date"), errors)
@@ -156,7 +173,10 @@ class AutoregWebFormValidator(models.AbstractModel):
         except ValueError:
             errors["date"] = self.env._("Please choose a date.")
             return None
-        if not today <= wanted <= today + timedelta(days=365):
+        if wanted < today:
+            errors["date"] = self.env._("This date has passed; please choose a date from today on.")
+            return None
+        if wanted > today + timedelta(days=365):
             errors["date"] = self.env._("Please choose a date within the coming year.")
             return None
         return wanted

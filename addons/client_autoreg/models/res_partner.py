@@ -156,8 +156,10 @@ class ResPartner(models.Model):
         """Match the sender of an inbound message to one contact.
 
         ``values`` holds ``name``, ``email``, ``phone`` and ``country`` as the
-        channel received them; ``email_proof`` and ``phone_proof`` what the
-        message proves of each (None: a claim). At most one contact is
+        channel received them (``region``: the country a local phone number
+        is read in when the sender gave none, not stored on the contact);
+        ``email_proof`` and ``phone_proof`` what the message proves of each
+        (None: a claim). At most one contact is
         created per identity, even when several messages of the same new
         person are processed at the same moment (see ``autoreg.lock``).
         ``verified`` False means the sender's identity failed a check (SPF,
@@ -167,7 +169,8 @@ class ResPartner(models.Model):
         if not verified:
             return self.browse()
         email_normalized, phone_e164 = self._autoreg_identity(
-            values.get("email"), values.get("phone"), values.get("country")
+            values.get("email"), values.get("phone"),
+            values.get("country") or values.get("region"),
         )
         if not (email_normalized or phone_e164):
             return self.browse()

@@ -238,7 +238,12 @@ class TestWebForms(HttpCase):
 
     # -- registration and appointment ---------------------------------------
 
+    def test_newsletter_box_only_when_the_website_has_a_list(self):
+        self.web.autoreg_mailing_list_ids = False
+        self.assertNotIn('name="newsletter"', self.url_open("/customer/register").text)
+
     def test_registration_creates_the_contact_with_consent_and_no_request(self):
+        self.web.autoreg_mailing_list_ids = self.env["mailing.list"].create({"name": "Web news"})
         page = self.url_open("/customer/register").text
         self.assertNotIn("checked", re.search(r'<input[^>]*name="newsletter"[^>]*>', page).group())
         self.post("/customer/register", {"name": "Pablo Ruiz", "email": "Pablo.Ruiz@Example.es",
