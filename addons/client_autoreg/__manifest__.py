@@ -38,6 +38,7 @@
         "views/autoreg_telegram_bot_views.xml",
         "views/autoreg_web_service_views.xml",
         "views/autoreg_consent_views.xml",
+        "views/autoreg_retention_log_views.xml",
         "views/autoreg_duplicate_views.xml",
         "views/autoreg_intake_figure_views.xml",
         "views/autoreg_inbound_dashboard_views.xml",

@@ -1,5 +1,7 @@
 from . import autoreg_lock
 from . import autoreg_rate_limit
+from . import autoreg_retention
+from . import autoreg_retention_log
 from . import autoreg_consent
 from . import autoreg_duplicate
 from . import autoreg_assignee_load

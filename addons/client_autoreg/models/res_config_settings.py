@@ -15,6 +15,13 @@ PARAMETERS = {
     "web_max_upload_mb": (float, 10.0),
     "mail_authserv_ids": (str, ""),
     "mail_unauthenticated": (str, "mailbox"),
+    # retention, in days (0: keep); see models/autoreg_retention.py
+    "retention_registered_days": (int, 180),
+    "retention_spam_days": (int, 30),
+    "retention_review_days": (int, 90),
+    "retention_telegram_days": (int, 180),
+    "retention_consent_days": (int, 365),
+    "retention_duplicate_days": (int, 90),
 }
 
 
@@ -66,6 +73,45 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="client_autoreg.web_max_upload_mb",
         default=PARAMETERS["web_max_upload_mb"][1],
         help="Files attached to a website form may be at most this large.",
+    )
+    autoreg_retention_registered_days = fields.Integer(
+        string="Raw messages registered (days)",
+        config_parameter="client_autoreg.retention_registered_days",
+        default=PARAMETERS["retention_registered_days"][1],
+        help="After this many days the raw message, its text and files kept by "
+        "intake are erased; the request keeps what the helpdesk keeps. 0: keep.",
+    )
+    autoreg_retention_spam_days = fields.Integer(
+        string="Spam and ignored messages (days)",
+        config_parameter="client_autoreg.retention_spam_days",
+        default=PARAMETERS["retention_spam_days"][1],
+        help="Deleted after this many days. 0: keep.",
+    )
+    autoreg_retention_review_days = fields.Integer(
+        string="Messages never reviewed (days)",
+        config_parameter="client_autoreg.retention_review_days",
+        default=PARAMETERS["retention_review_days"][1],
+        help="Messages still waiting for a reviewer are deleted after this many days. 0: keep.",
+    )
+    autoreg_retention_telegram_days = fields.Integer(
+        string="Telegram messages sent (days)",
+        config_parameter="client_autoreg.retention_telegram_days",
+        default=PARAMETERS["retention_telegram_days"][1],
+        help="The bot's sent messages (the outbox) are deleted after this many days; "
+        "the request's chatter keeps the staff replies. 0: keep.",
+    )
+    autoreg_retention_consent_days = fields.Integer(
+        string="Consents refused or never confirmed (days)",
+        config_parameter="client_autoreg.retention_consent_days",
+        default=PARAMETERS["retention_consent_days"][1],
+        help="Confirmed consents are kept while the subscription lasts (they prove "
+        "it); the others are deleted after this many days. 0: keep.",
+    )
+    autoreg_retention_duplicate_days = fields.Integer(
+        string="Duplicates merged or dismissed (days)",
+        config_parameter="client_autoreg.retention_duplicate_days",
+        default=PARAMETERS["retention_duplicate_days"][1],
+        help="Deleted after this many days. 0: keep.",
     )
     autoreg_double_optin = fields.Boolean(
         related="company_id.autoreg_double_optin", readonly=False

@@ -20,3 +20,4 @@ from . import test_duplicates
 from . import test_dashboard
 from . import test_identity_proof
 from . import test_role_matrix
+from . import test_retention

@@ -75,6 +75,7 @@ MAY_READ = {
     "autoreg.consent": INTAKE,
     "autoreg.duplicate": frozenset({"intake_manager"}),
     "autoreg.intake.figure": INTAKE,
+    "autoreg.retention.log": frozenset({"intake_manager"}),
     "helpdesk.ticket": EVERYONE,
     "helpdesk.ticket.team": EVERYONE,
     "res.config.settings": frozenset({"admin"}),
