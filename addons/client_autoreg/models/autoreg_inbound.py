@@ -25,11 +25,15 @@ import logging
 import textwrap
 from datetime import datetime
 
+import lxml.html
+from markupsafe import Markup
+
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import html2plaintext
 
+from .autoreg_sender_rule import is_public_mail_domain
 from .res_partner import PROOFS
 
 _logger = logging.getLogger(__name__)
@@ -569,10 +573,82 @@ class AutoregInbound(models.Model):
     # Review of held messages
     # ------------------------------------------------------------------
 
+    can_review = fields.Boolean(
+        compute="_compute_can_review",
+        help="You may approve or reject this message: you are an intake manager "
+        "or the reviewer of its team.",
+    )
+    sender_domain_public = fields.Boolean(
+        string="Public mail provider",
+        compute="_compute_sender_domain_public",
+        help="The sender writes from a public mail provider (Gmail, Outlook...): "
+        "the address may be approved, never the whole domain.",
+    )
+    body_display = fields.Html(
+        string="Message (links disarmed)",
+        compute="_compute_body_display",
+        sanitize_style=True,
+        help="The message as it is shown while held or filed as spam: every link "
+        "is plain text followed by its address in brackets, remote images are "
+        "not loaded.",
+    )
+
+    @api.depends_context("uid")
+    @api.depends("team_id")
+    def _compute_can_review(self):
+        for inbound in self:
+            inbound.can_review = inbound._may_review()
+
+    def _may_review(self):
+        self.ensure_one()
+        return self.env.user._autoreg_is_manager() or bool(
+            self.team_id and self.team_id._autoreg_reviewer() == self.env.user
+        )
+
+    @api.depends("sender_email")
+    def _compute_sender_domain_public(self):
+        for inbound in self:
+            inbound.sender_domain_public = is_public_mail_domain(
+                inbound._sender_email_normalized() or ""
+            )
+
+    @api.depends("body")
+    def _compute_body_display(self):
+        for inbound in self:
+            inbound.body_display = self._disarm(inbound.body)
+
+    @api.model
+    def _disarm(self, html):
+        """``html`` with no link to follow and no remote image to load: a link
+        becomes its text and, in brackets, its address; an image its alt text."""
+        if not html or not html.strip():
+            return html
+        try:
+            root = lxml.html.fragment_fromstring(tools.html_sanitize(html), create_parent="div")
+        except (lxml.etree.ParserError, ValueError):
+            return Markup("<p>%s</p>") % html2plaintext(html)
+        for link in list(root.iter("a")):
+            address = (link.get("href") or "").strip()
+            text = link.text_content().strip()
+            link.tag = "span"
+            link.attrib.clear()
+            if address and address.removeprefix("mailto:") != text:
+                suffix = f" [{address}]"
+                if len(link):
+                    link[-1].tail = (link[-1].tail or "") + suffix
+                else:
+                    link.text = (link.text or "") + suffix
+        for image in list(root.iter("img")):
+            if (image.get("src") or "").startswith("data:"):
+                continue
+            alt = (image.get("alt") or "").strip()
+            image.tag = "span"
+            image.attrib.clear()
+            image.text = f"[{alt}]" if alt else ""
+        return Markup(lxml.html.tostring(root, encoding="unicode"))
+
     def _check_reviewable(self):
-        if not self.env.user._autoreg_is_manager() and not all(
-            rec.team_id and rec.team_id._autoreg_reviewer() == self.env.user for rec in self
-        ):
+        if not all(rec._may_review() for rec in self):
             raise AccessError(_("Only the reviewer or an intake manager can review messages."))
         if any(rec.state != "review" for rec in self):
             raise UserError(_("Only messages waiting for review can be approved or rejected."))
@@ -591,6 +667,16 @@ class AutoregInbound(models.Model):
 
     def _approve(self, kind):
         self._check_reviewable()
+        # sudo: the reviewer was checked above; only the sender's address is read.
+        public = self.sudo().filtered("sender_domain_public") if kind == "domain" else None
+        if public:
+            raise UserError(
+                _(
+                    "%(domain)s is a public mail provider: approving the domain would "
+                    "let anyone with an address there in. Approve the sender instead.",
+                    domain=public[0]._sender_email_normalized().rpartition("@")[2],
+                )
+            )
         # The reviewer's decision registers the request as intake would have:
         # with the rights of the intake, not of the reviewer.
         for inbound in self.sudo():
@@ -598,11 +684,77 @@ class AutoregInbound(models.Model):
                 kind, inbound._sender_email_normalized(), "allow", inbound.company_id, inbound
             )
             inbound.write(
-                {"state": "received", "sender_unverified": False, "review_decision": "approved"}
+                {
+                    "state": "received",
+                    "sender_unverified": False,
+                    "review_decision": "approved",
+                    "filter_reason": False,
+                }
             )
             inbound.activity_ids.action_feedback(feedback=_("Approved"))
             inbound._process()
-        return True
+        # sudo: the reviewer may not read the request they just registered.
+        return self.sudo()._approved_notification(kind)
+
+    def _approved_notification(self, kind):
+        """What the reviewer is told once the approved messages went on."""
+        if len(self) > 1:
+            return self._review_notification(
+                _("%(count)s messages approved.", count=len(self))
+            )
+        address = self._sender_email_normalized()
+        domain = address.rpartition("@")[2]
+        if self.state == "error":
+            return self._review_notification(
+                _(
+                    "Approved, but the request could not be registered: %(error)s",
+                    error=self.error_message,
+                ),
+                "warning",
+            )
+        if self.state == "done" and kind == "domain":
+            message = _(
+                "Approved: request %(request)s is registered, and mail from anyone "
+                "at %(domain)s will be registered from now on.",
+                request=self.ticket_id.display_name, domain=domain,
+            )
+        elif self.state == "done":
+            message = _(
+                "Approved: request %(request)s is registered, and mail from "
+                "%(address)s will be registered from now on.",
+                request=self.ticket_id.display_name, address=address,
+            )
+        elif kind == "domain":
+            message = _(
+                "Approved: mail from anyone at %(domain)s will be registered from now on.",
+                domain=domain,
+            )
+        else:
+            message = _(
+                "Approved: mail from %(address)s will be registered from now on.",
+                address=address,
+            )
+        return self._review_notification(message)
+
+    @api.model
+    def _review_notification(self, message, kind="success"):
+        """A pop-up saying what the review did, then the form reloaded.
+
+        Closing is how a form button asks the web client to reload the record
+        it shows (its ``onClose``); ``soft_reload`` would restore the form
+        controller's last exported record, which is another message once the
+        reviewer went back to the list and opened the next one.
+        """
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": kind,
+                "message": message,
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_reject_spam(self):
         self._check_reviewable()
@@ -623,4 +775,16 @@ class AutoregInbound(models.Model):
                 }
             )
             inbound.activity_ids.action_feedback(feedback=_("Rejected as spam"))
-        return True
+        # sudo: as above, the decision is described with intake rights.
+        return self.sudo()._rejected_notification()
+
+    def _rejected_notification(self):
+        if len(self) > 1:
+            message = _("%(count)s messages rejected as spam.", count=len(self))
+        else:
+            message = _(
+                "Rejected: the message is filed as spam, and mail from %(address)s "
+                "goes straight to spam from now on.",
+                address=self._sender_email_normalized(),
+            )
+        return self._review_notification(message)

@@ -2,6 +2,28 @@
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
+# Mail providers anyone can get an address from: allowing one of these domains
+# would let every stranger in, so only single addresses of them are approved.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com",
+        "yahoo.com", "yahoo.co.in", "yahoo.co.uk", "yahoo.es", "ymail.com", "rocketmail.com",
+        "outlook.com", "hotmail.com", "hotmail.es", "live.com", "msn.com",
+        "icloud.com", "me.com", "mac.com",
+        "aol.com",
+        "proton.me", "protonmail.com", "pm.me",
+        "gmx.com", "gmx.net", "gmx.de", "gmx.es", "web.de", "mail.com",
+        "yandex.com", "yandex.ru", "mail.ru",
+        "rediffmail.com", "zoho.com", "zohomail.in",
+        "tutanota.com", "fastmail.com", "qq.com", "163.com",
+    }
+)
+
+
+def is_public_mail_domain(domain):
+    """Whether ``domain`` (or an address of it) belongs to a public mail provider."""
+    return (domain or "").rpartition("@")[2].strip().lower() in PUBLIC_MAIL_DOMAINS
+
 
 class AutoregSenderRule(models.Model):
     """Allowlist and blocklist of senders, by address or by whole domain.
@@ -36,9 +58,17 @@ class AutoregSenderRule(models.Model):
     )
     inbound_id = fields.Many2one(
         comodel_name="autoreg.inbound",
-        string="Decided on",
+        string="Reviewed message",
         ondelete="set null",
         help="The held message whose review created this rule.",
+    )
+    decided_uid = fields.Many2one(
+        comodel_name="res.users", string="Decided by", readonly=True,
+        help="Who last allowed or blocked this address or domain.",
+    )
+    decided_date = fields.Datetime(
+        string="Decided on", readonly=True,
+        help="When this address or domain was last allowed or blocked.",
     )
     note = fields.Char()
     active = fields.Boolean(default=True)
@@ -58,15 +88,31 @@ class AutoregSenderRule(models.Model):
             return tools.email_normalize(value) or False
         return value.lstrip("@").strip(".") or False
 
+    def init(self):
+        # Rules decided before the decision was dated: their last change.
+        self.env.cr.execute(
+            """UPDATE autoreg_sender_rule
+                  SET decided_date = COALESCE(write_date, create_date),
+                      decided_uid = COALESCE(write_uid, create_uid)
+                WHERE decided_date IS NULL"""
+        )
+
+    def _decision_vals(self):
+        return {"decided_uid": self.env.uid, "decided_date": fields.Datetime.now()}
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             self._normalize_vals(vals)
+            for key, value in self._decision_vals().items():
+                vals.setdefault(key, value)
         self.env.registry.clear_cache()
         return super().create(vals_list)
 
     def write(self, vals):
         self.env.registry.clear_cache()
+        if "action" in vals:
+            vals = {**self._decision_vals(), **vals}
         if "value" in vals:
             for rule in self:
                 rule_vals = dict(vals, kind=vals.get("kind", rule.kind))
@@ -118,7 +164,10 @@ class AutoregSenderRule(models.Model):
         rule = self.with_context(active_test=False).search(
             [("kind", "=", kind), ("value", "=", value), ("company_id", "=", company.id)]
         )
-        values = {"action": action, "active": True, "inbound_id": inbound and inbound.id}
+        values = {
+            "action": action, "active": True, "inbound_id": inbound and inbound.id,
+            **self._decision_vals(),
+        }
         if rule:
             rule.write(values)
             return rule

@@ -11,9 +11,17 @@ import threading
 from datetime import timedelta
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from odoo import _, api, fields, models
+from odoo.tools import format_time
 
 _logger = logging.getLogger(__name__)
 
@@ -26,6 +34,15 @@ STATES = [
 MAX_ATTEMPTS = 8
 # Telegram will never accept these: retrying would not help.
 PERMANENT_ERRORS = (BadRequest, Forbidden)
+# Why a send failed, as a user can act on it (the exception is kept apart).
+FAILURE_KINDS = [
+    ("unreachable", "Telegram out of reach"),
+    ("busy", "Telegram asked to slow down"),
+    ("token", "Bot token rejected"),
+    ("blocked", "Chat closed by the customer"),
+    ("refused", "Refused by Telegram"),
+    ("other", "Other error"),
+]
 
 
 class AutoregTelegramMessage(models.Model):
@@ -53,10 +70,96 @@ class AutoregTelegramMessage(models.Model):
     )
     attempt_count = fields.Integer(readonly=True)
     next_try = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
-    error_message = fields.Text(readonly=True)
+    error_message = fields.Text(
+        string="Technical details", readonly=True,
+        help="The error of the last attempt, as the Bot API library reported it.",
+    )
+    failure_kind = fields.Selection(
+        selection=FAILURE_KINDS, string="Failure", readonly=True,
+        help="Why the last attempt failed.",
+    )
+    delivery_status = fields.Char(
+        string="Delivery", compute="_compute_delivery_status",
+        help="Where the message stands: sent when its turn comes, waiting behind "
+        "an earlier message to the same chat, retried later, or not deliverable.",
+    )
     sent_date = fields.Datetime(readonly=True)
     telegram_message_id = fields.Char(readonly=True)
     company_id = fields.Many2one(related="chat_id.company_id", store=True)
+
+    @api.depends_context("tz")
+    @api.depends("state", "failure_kind", "next_try", "attempt_count", "chat_id")
+    def _compute_delivery_status(self):
+        waiting = self._waiting()
+        for message in self:
+            message.delivery_status = message._describe_delivery(message in waiting)
+
+    def _waiting(self):
+        """The messages to send that an earlier message of the same chat,
+        failed and waiting for its retry, holds up: nothing overtakes it
+        (see ``_send``)."""
+        # sudo: only the first failed message of each chat is looked up.
+        first_failed = dict(
+            self.sudo()._read_group(
+                [("chat_id", "in", self.chat_id.ids), ("state", "=", "error")],
+                ["chat_id"],
+                ["id:min"],
+            )
+        )
+        return self.filtered(
+            lambda msg: msg.state == "pending"
+            and msg.id
+            and msg.id > first_failed.get(msg.chat_id, msg.id)
+        )
+
+    def _describe_delivery(self, waiting=False):
+        """The message's delivery in words a user can act on."""
+        self.ensure_one()
+        if self.state == "sent":
+            return False
+        if waiting:
+            return _("Waiting: an earlier message to this chat is not delivered yet.")
+        if self.state == "pending":
+            return _("Queued: sent within a minute.")
+        if self.failure_kind == "blocked":
+            return _("Not delivered: the customer blocked the bot or left the chat.")
+        if self.failure_kind == "refused":
+            return _("Not delivered: Telegram refused this message; it is not retried.")
+        if self.state == "failed":
+            return _(
+                "Not delivered after %(count)s attempts: an intake manager can send "
+                "it again.",
+                count=self.attempt_count,
+            )
+        retry_at = format_time(
+            self.env, self.next_try, tz=self.env.context.get("tz") or False,
+            time_format="short",
+        )
+        if self.failure_kind == "busy":
+            return _("Telegram asked to slow down; retrying at %(time)s.", time=retry_at)
+        if self.failure_kind == "token":
+            return _(
+                "Telegram rejected the bot's token: an administrator must check the "
+                "bot; retrying at %(time)s.",
+                time=retry_at,
+            )
+        if self.failure_kind == "unreachable":
+            return _("Telegram could not be reached; retrying at %(time)s.", time=retry_at)
+        return _("Telegram did not take the message; retrying at %(time)s.", time=retry_at)
+
+    @api.model
+    def _failure_kind(self, error):
+        if isinstance(error, Forbidden):
+            return "blocked"
+        if isinstance(error, BadRequest):
+            return "refused"
+        if isinstance(error, RetryAfter):
+            return "busy"
+        if isinstance(error, InvalidToken):
+            return "token"
+        if isinstance(error, NetworkError):
+            return "unreachable"
+        return "other"
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -150,6 +253,7 @@ class AutoregTelegramMessage(models.Model):
                     "state": "failed" if permanent else "error",
                     "attempt_count": attempts,
                     "error_message": bot._describe(error),
+                    "failure_kind": self._failure_kind(error),
                     "next_try": fields.Datetime.now() + self._retry_delay(attempts),
                 }
             )
@@ -161,6 +265,7 @@ class AutoregTelegramMessage(models.Model):
                 "state": "sent",
                 "attempt_count": attempts,
                 "error_message": False,
+                "failure_kind": False,
                 "sent_date": fields.Datetime.now(),
                 "telegram_message_id": str(sent.message_id),
             }

@@ -28,6 +28,15 @@ class HelpdeskTicket(models.Model):
         string="Why assigned", readonly=True, copy=False,
         help="Why the automatic assignment chose the assignee.",
     )
+    autoreg_activity_id = fields.Many2one(
+        comodel_name="mail.activity",
+        string="Assignment activity",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The activity intake gave the assignee for this request: marked "
+        "done when someone gives the request to somebody else.",
+    )
     autoreg_to_dispatch = fields.Boolean(
         string="To dispatch", readonly=True, copy=False, index=True,
         help="Waits for the team's dispatcher to give it to a member.",
@@ -58,16 +67,16 @@ class HelpdeskTicket(models.Model):
 
     def _compute_autoreg_telegram_undelivered(self):
         # sudo: every agent of the request sees how many replies did not
-        # reach the customer; the queue itself is for intake managers.
-        counts = dict(
-            self.env["autoreg.telegram.message"].sudo()._read_group(
-                [("ticket_id", "in", self.ids), ("state", "in", ("error", "failed"))],
-                ["ticket_id"],
-                ["__count"],
-            )
+        # reach the customer (failed, or waiting behind one that failed);
+        # the queue itself is for intake managers.
+        unsent = self.env["autoreg.telegram.message"].sudo().search(
+            [("ticket_id", "in", self.ids), ("state", "in", ("pending", "error", "failed"))]
         )
+        undelivered = unsent.filtered(lambda msg: msg.state != "pending") | unsent._waiting()
         for ticket in self:
-            ticket.autoreg_telegram_undelivered = counts.get(ticket, 0)
+            ticket.autoreg_telegram_undelivered = len(
+                undelivered.filtered(lambda msg, ticket=ticket: msg.ticket_id == ticket)
+            )
 
     def _message_post_after_hook(self, message, msg_vals):
         result = super()._message_post_after_hook(message, msg_vals)
@@ -130,27 +139,53 @@ class HelpdeskTicket(models.Model):
                 ticket._autoreg_notify_assignee(ticket.user_id)
 
     def _autoreg_notify_assignee(self, user):
-        """An activity on the request and a pop-up in the assignee's backend."""
+        """An activity on the request and a pop-up in the assignee's backend.
+
+        Setting the assignee already emails them ("You have been assigned
+        to..."): the activity sends no second email.
+        """
         self.ensure_one()
         deadline = fields.Date.context_today(self) + timedelta(
             days=max(self.team_id.autoreg_activity_days, 0)
         )
-        self.activity_schedule(
+        activity = self.with_context(mail_activity_quick_update=True).activity_schedule(
             "mail.mail_activity_data_todo",
             date_deadline=deadline,
             user_id=user.id,
             summary=_("New request %(number)s", number=self.number),
         )
+        # sudo: intake's own bookkeeping, whoever set the assignee.
+        self.sudo().autoreg_activity_id = activity
+        if activity.date_deadline > fields.Date.today():
+            # Due today where the assignee is, but tomorrow in UTC: Odoo
+            # tells the activity menu only of what is due by the UTC date.
+            user._bus_send("mail.activity/updated", {"activity_created": True})
+        # Sticky: it stays until the assignee closes it. (The bus pop-up is
+        # plain text: the activity in the systray leads to the request.)
         user._bus_send(
             "simple_notification",
             {
                 "type": "info",
-                "sticky": False,
+                "sticky": True,
                 "title": _("New request %(number)s", number=self.number),
                 "message": _("%(name)s, from %(customer)s",
                              name=self.name, customer=self.partner_id.name or "?"),
             },
         )
+
+    def _autoreg_reassigned_by_hand(self, user_id):
+        """Someone gives the requests to ``user_id`` (or to nobody): the
+        former assignee's intake activity is done, and the automatic
+        assignment's reason no longer explains the assignee.
+
+        :return: the values to write with the new assignee
+        """
+        activities = self.autoreg_activity_id.filtered(lambda act: act.user_id.id != user_id)
+        # sudo: whoever may reassign the request closes the former assignee's
+        # reminder about it (the write of the assignee checks their rights).
+        activities.sudo().action_feedback(feedback=_("Reassigned"))
+        reason = user_id and _("Assigned by hand by %(user)s", user=self.env.user.name)
+        return {"autoreg_assignment_reason": reason or False, "autoreg_activity_id": False}
 
     # ------------------------------------------------------------------
     # Open requests per member, for the least busy policy
@@ -176,6 +211,13 @@ class HelpdeskTicket(models.Model):
         if "user_id" in vals and not self.env.context.get("autoreg_assigning"):
             # A person distributed the request by hand: it is no longer waiting.
             vals = dict(vals, autoreg_to_dispatch=False)
+            user_id = vals["user_id"]
+            user_id = (user_id.id if isinstance(user_id, models.BaseModel) else user_id) or False
+            reassigned = self.filtered(lambda ticket: ticket.user_id.id != user_id)
+            if reassigned and reassigned != self:
+                return (self - reassigned).write(vals) and reassigned.write(vals)
+            if reassigned:
+                vals.update(self._autoreg_reassigned_by_hand(user_id))
         if not LOAD_FIELDS.intersection(vals):
             return super().write(vals)
         before = self._autoreg_load_keys()

@@ -21,3 +21,6 @@ from . import test_dashboard
 from . import test_identity_proof
 from . import test_role_matrix
 from . import test_retention
+from . import test_review_decisions
+from . import test_assignment_handover
+from . import test_telegram_waiting
