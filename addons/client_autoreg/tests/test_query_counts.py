@@ -1,0 +1,86 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""SQL queries per message, pinned: a change that adds queries to a door or
+to assignment fails here (the figures of bench/ and BENCHMARKS.md come from
+the same paths). Each count is taken after a first message of the same kind,
+so that Odoo's caches are warm as they are in a running server."""
+
+from odoo.tests import tagged
+
+from .common import AutoregCase
+from .common_mail import AutoregMailCase
+
+# Pinned counts; lower them when an optimisation lands.
+MAIL_KNOWN = 55
+MAIL_UNKNOWN = 47
+MAIL_SPAM = 27
+WEB_REQUEST = 67
+KNOWN_CUSTOMER_MESSAGE = 31
+ASSIGN = {"round_robin": 39, "least_busy": 39, "dispatcher": 37}
+
+
+@tagged("post_install", "-at_install")
+class TestMailQueryCounts(AutoregMailCase):
+    def deliver_counted(self, sender, count, **kwargs):
+        self.deliver(sender, subject="Warm-up", **kwargs)
+        with self.assertQueryCount(count):
+            return self.deliver(sender, subject="Counted", **kwargs)
+
+    def test_known_sender(self):
+        inbound = self.deliver_counted("known@customer.example", MAIL_KNOWN)
+        self.assertEqual(inbound.state, "done")
+
+    def test_unknown_sender(self):
+        self.deliver("first.stranger@elsewhere.example", subject="Warm-up")
+        with self.assertQueryCount(MAIL_UNKNOWN):
+            inbound = self.deliver("second.stranger@elsewhere.example", subject="Counted")
+        self.assertEqual(inbound.state, "review")
+
+    def test_spam(self):
+        inbound = self.deliver_counted("known@customer.example", MAIL_SPAM,
+                                       headers={"X-Spam-Flag": "YES"})
+        self.assertEqual(inbound.state, "spam")
+
+
+class TestCorridorQueryCounts(AutoregCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.members = cls.env["res.users"].create([
+            {"name": f"Member {index}", "login": f"qc-member-{index}",
+             "groups_id": [(6, 0, cls.env.ref("helpdesk_mgmt.group_helpdesk_user").ids)]}
+            for index in range(3)
+        ])
+        cls.team.user_ids = cls.members
+        cls.team.user_id = cls.members[0]  # the dispatcher
+
+    def test_website_request(self):
+        self.register(self.web, "qc-warm", sender_email="warm@example.in", subject="Warm-up",
+                      web_form="request")
+        with self.assertQueryCount(WEB_REQUEST):
+            inbound = self.register(self.web, "qc-post", sender_email="post@example.in",
+                                    subject="Counted", web_form="request")
+        self.assertEqual(inbound.state, "done")
+
+    def test_message_of_a_known_customer_joins_the_open_request(self):
+        # what a linked Telegram chat sends: the contact is known, the
+        # channel adds the message to the customer's open request
+        partner = self.Partner.create({"name": "Linked", "phone": "+919812300002"})
+        self.register(self.chat, "qc-tg-1", partner_id=partner.id, subject="Warm-up")
+        with self.assertQueryCount(KNOWN_CUSTOMER_MESSAGE):
+            inbound = self.register(self.chat, "qc-tg-2", partner_id=partner.id,
+                                    subject="Counted", body="<p>Any news?</p>")
+        self.assertEqual(inbound.state, "done")
+
+    def test_assignment_per_policy(self):
+        for policy, count in ASSIGN.items():
+            with self.subTest(policy=policy):
+                self.team.autoreg_assignment_policy = policy
+                warm = self.Ticket.create({"name": "Warm-up", "description": "x",
+                                           "team_id": self.team.id, "user_id": False})
+                warm._autoreg_assign()
+                ticket = self.Ticket.create({"name": "Counted", "description": "x",
+                                             "team_id": self.team.id, "user_id": False})
+                self.assertFalse(ticket.user_id)
+                with self.assertQueryCount(count):
+                    ticket._autoreg_assign()
+                self.assertTrue(ticket.user_id)
