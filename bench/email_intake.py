@@ -73,7 +73,7 @@ def prepare(registry):
 
 def process_all(registry, messages, bypass=False):
     queries, started = [], time.perf_counter()
-    context = {"fetchmail_cron_running": True, "autoreg_gateway_bypass": bypass}
+    context = {"fetchmail_cron_running": True, "autoreg_intake_off": bypass}
     for _kind, raw in messages:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, context)
@@ -153,6 +153,10 @@ def main():
         print(f"\ncost per message, autoreg / {label}: time {ours[2] / base[2]:.2f}x, "
               f"SQL {statistics.mean(ours[3]) / statistics.mean(base[3]):.2f}x, "
               f"peak memory {ours[4] / base[4]:.2f}x")
+    # One line per compared figure, for scripts: client_autoreg / stock peer.
+    print(f"\nratio mail time {ours[2] / stock[2]:.2f}")
+    print(f"ratio mail sql {statistics.mean(ours[3]) / statistics.mean(stock[3]):.2f}")
+    print(f"ratio mail memory {ours[4] / stock[4]:.2f}")
 
 
 if __name__ == "__main__":

@@ -39,9 +39,11 @@ class MailThread(models.AbstractModel):
                                 thread_id):
         """Intake stores the mail unless the caller asks the gateway for
         something the stored mail cannot be replayed with, or helpdesk's
-        email channel is gone."""
+        email channel is gone, or the caller switched intake off (context
+        ``autoreg_intake_off``: the benchmark's stock gateway)."""
         return (
             not (custom_values or save_original or strip_attachments or thread_id)
+            and not self.env.context.get("autoreg_intake_off")
             and bool(self.env["autoreg.door.mail"]._channel())
         )
 

@@ -58,6 +58,22 @@ class TestRequestRegistration(AutoregCase):
         self.assertEqual(message.message_type, "comment")
         self.assertEqual(message.attachment_ids.mapped("name"), ["receipt.png"])
 
+    def test_open_request_of_another_company_is_never_joined(self):
+        shared = self.Partner.create({"name": "Shared customer", "phone": "+919900112299",
+                                      "company_id": False})
+        first = self.register(self.chat, "co-a", partner_id=shared.id, body="<p>In A</p>")
+        other_company = self.env["res.company"].create({"name": "Company B"})
+        team_b = self.env["helpdesk.ticket.team"].create(
+            {"name": "Team B", "company_id": other_company.id})
+        chat_b = self.env["helpdesk.ticket.channel"].create({
+            "name": "Chat of B", "company_id": other_company.id,
+            "autoreg_thread_policy": "open_ticket", "autoreg_team_id": team_b.id})
+        second = self.register(chat_b, "co-b", partner_id=shared.id, body="<p>In B</p>",
+                               company_id=other_company.id)
+        self.assertNotEqual(second.ticket_id, first.ticket_id)
+        self.assertEqual(second.ticket_id.company_id, other_company)
+        self.assertNotIn("In B", "".join(first.ticket_id.message_ids.mapped("body")))
+
     def test_closed_request_is_not_reopened_by_a_new_message(self):
         first = self.register_proven(self.chat, "chat-a", sender_phone="+919900112244")
         closed = self.env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)

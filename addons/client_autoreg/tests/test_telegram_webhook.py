@@ -45,7 +45,8 @@ class TestTelegramWebhook(HttpCase):
 
     def test_wrong_or_missing_secret_is_refused_and_nothing_stored(self):
         body = json.dumps(self.updates.text(self.user, "forged"))
-        for secret in (None, "", "guess", self.bot.webhook_secret[:-1]):
+        # a secret with characters beyond ASCII is refused too, not a 500
+        for secret in (None, "", "guess", self.bot.webhook_secret[:-1], "sécret-ñ"):
             self.assertEqual(self.post(body, secret).status_code, 403)
         self.assertFalse(self.stored())
 
