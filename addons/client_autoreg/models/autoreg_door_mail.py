@@ -12,6 +12,7 @@ applications) are handed on unchanged, and the mail is marked *passed on*.
 A reviewer's approval replays the stored mail through the same step.
 """
 
+import codecs
 import email
 import email.policy
 import hashlib
@@ -22,6 +23,7 @@ from email.parser import BytesHeaderParser
 import authres
 
 from odoo import _, api, fields, models, tools
+from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +33,21 @@ DEFAULT_SPAM_SCORE = 5.0
 THREAD_IDS = "client_autoreg.mail_thread_ids"
 # A mail whose subject or first line is one of these asks for the newsletter.
 SUBSCRIBE_WORDS = {"subscribe", "suscribir", "suscribirme", "alta", "सदस्यता"}
+# PostgreSQL text cannot hold U+0000, and mail can carry NUL bytes (a UTF-16
+# body sent 8-bit, a broken client): such a mail is kept as latin-1 text
+# with its NUL bytes written U+0100, a character latin-1 text never has, so
+# that ``payload.encode(NUL_SAFE_ENCODING)`` gives back the bytes received.
+NUL_SAFE_ENCODING = "x_autoreg_latin1_nul"
+_NUL_SAFE_TABLE = "\u0100" + "".join(map(chr, range(1, 256)))
+_NUL_SAFE_ENCODING_MAP = codecs.charmap_build(_NUL_SAFE_TABLE)
+_NUL_SAFE_CODEC = codecs.CodecInfo(
+    name=NUL_SAFE_ENCODING,
+    encode=lambda text, errors="strict": codecs.charmap_encode(
+        text, errors, _NUL_SAFE_ENCODING_MAP
+    ),
+    decode=lambda data, errors="strict": codecs.charmap_decode(data, errors, _NUL_SAFE_TABLE),
+)
+codecs.register(lambda name: _NUL_SAFE_CODEC if name == NUL_SAFE_ENCODING else None)
 
 
 class AutoregDoorMail(models.AbstractModel):
@@ -72,24 +89,40 @@ class AutoregDoorMail(models.AbstractModel):
     @api.model
     def _idempotency_key(self, raw):
         """The Message-Id, read without Odoo's parser; a digest of the bytes
-        when there is none (the same mail delivered twice has the same key)."""
+        when there is none (the same mail delivered twice has the same key).
+
+        An 8-bit Message-Id (UTF-8, RFC 6532) is read from its bytes: two
+        distinct ones never become the same key. One too long for the index
+        is kept as its digest."""
         try:
             headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
-            message_id = str(headers.get("Message-Id") or "").strip()
+            message_id = next(
+                (value for name, value in headers.raw_items() if name.lower() == "message-id"),
+                "",
+            )
+            message_id = message_id.encode("ascii", "surrogateescape").decode(
+                "utf-8", "backslashreplace"
+            )
+            message_id = message_id.replace("\x00", "").strip()
         except Exception:  # noqa: BLE001 - a broken header is no reason to lose the mail
             message_id = ""
-        return message_id[:900] or f"sha256:{hashlib.sha256(raw).hexdigest()}"
+        if len(message_id.encode()) > 900:
+            return f"message-id:sha256:{hashlib.sha256(message_id.encode()).hexdigest()}"
+        return message_id or f"sha256:{hashlib.sha256(raw).hexdigest()}"
 
     @api.model
     def _raw_subject(self, raw):
         try:
             headers = BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
-            return str(headers.get("Subject") or "")[:200] or _("(no subject)")
+            subject = str(headers.get("Subject") or "").replace("\x00", "")
+            return subject[:200] or _("(no subject)")
         except Exception:  # noqa: BLE001 - only a label
             return _("(unreadable subject)")
 
     @api.model
     def _decode_raw(self, raw):
+        if b"\x00" in raw:
+            return raw.decode(NUL_SAFE_ENCODING), NUL_SAFE_ENCODING
         try:
             return raw.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
@@ -102,9 +135,17 @@ class AutoregDoorMail(models.AbstractModel):
     @api.model
     def _process(self, inbound):
         MailThread = self.env["mail.thread"].with_context(autoreg_inbound_id=inbound.id)
-        thread_id = MailThread.message_process(
-            inbound.mail_gateway_model or None, inbound._mail_raw_bytes()
-        )
+        try:
+            thread_id = MailThread.message_process(
+                inbound.mail_gateway_model or None, inbound._mail_raw_bytes()
+            )
+        except Exception as error:
+            reason = str(error)
+            if "\x00" not in reason:
+                raise
+            # Odoo's gateway quotes the mail's headers in its errors: the
+            # reason is kept without the NUL bytes PostgreSQL cannot store.
+            raise UserError(f"{type(error).__name__}: {reason.replace(chr(0), '')}") from error
         self.env.cr.cache.setdefault(THREAD_IDS, {})[inbound.id] = thread_id
         if inbound.state == "received":
             # The gateway returned without routing: a duplicate Message-Id of

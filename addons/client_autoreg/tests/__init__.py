@@ -25,3 +25,4 @@ from . import test_review_decisions
 from . import test_assignment_handover
 from . import test_telegram_waiting
 from . import test_query_counts
+from . import test_property_doors
