@@ -40,6 +40,11 @@ class AutoregWebFormValidator(models.AbstractModel):
             ``{field: message}`` for each field to correct
         """
         errors = {}
+        # Only text is read from the fields: a file posted under a field's
+        # name is ignored, and NUL characters (which PostgreSQL cannot
+        # store) are dropped.
+        params = {key: value.replace("\x00", "") for key, value in params.items()
+                  if isinstance(value, str)}
         text = {
             key: (params.get(key) or "").strip()
             for key in ("name", "email", "phone", "subject", "description")
@@ -183,7 +188,7 @@ class AutoregWebFormValidator(models.AbstractModel):
 
     @api.model
     def _parse_files(self, files, errors):
-        files = [file for file in files if file and file.filename]
+        files = [file for file in files if file and (file.filename or "").replace("\x00", "")]
         if len(files) > MAX_FILES:
             errors["attachments"] = self.env._("At most %(count)s files.", count=MAX_FILES)
             return []
@@ -198,7 +203,8 @@ class AutoregWebFormValidator(models.AbstractModel):
                 )
                 return []
             attachments.append(
-                {"name": file.filename[:200], "raw": content, "mimetype": file.mimetype}
+                {"name": file.filename.replace("\x00", "")[:200], "raw": content,
+                 "mimetype": file.mimetype}
             )
         return attachments
 
