@@ -12,10 +12,12 @@ corridor to the customer's open request.
 import json
 import textwrap
 
+from markupsafe import Markup
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 
-from odoo import _, api, models, tools
+from odoo import _, api, fields, models, tools
 from odoo.tools import html2plaintext, plaintext2html
 
 # What Telegram calls the files a message can carry, and a name for each
@@ -278,25 +280,75 @@ class AutoregDoorTelegram(models.AbstractModel):
 
     @api.model
     def _fetch_files(self, inbound, message):
-        """Download the files of ``message`` (getFile) as attachments."""
+        """Download the files of ``message`` (getFile) as attachments. A file
+        Telegram cannot hand over now does not hold the message back: the
+        request is registered with its text and a word about the file, which
+        the job adds to the request later (``_cron_fetch_missing_files``)."""
         bot = inbound.telegram_bot_id
+        missing = []
         for kind, name_pattern in MEDIA_NAMES.items():
             media = getattr(message, kind, None)
             if not media:
                 continue
             if kind == "photo":
                 media = media[-1]  # the largest size
-            # A failed download fails the whole attempt (savepoint): nothing
-            # half-stored, and the next attempt downloads again.
-            _file, content = bot._call("get_file", file_id=media.file_id)
             name = getattr(media, "file_name", None) or name_pattern.format(
                 id=media.file_unique_id
             )
-            inbound._store_attachments(
-                [{"name": name, "raw": content, "mimetype": getattr(media, "mime_type", None)}]
-            )
-        if not inbound.subject and inbound.attachment_ids:
+            mimetype = getattr(media, "mime_type", None)
+            try:
+                _file, content = bot._call("get_file", file_id=media.file_id)
+            except TelegramError as error:
+                missing.append({"file_id": media.file_id, "name": name, "mimetype": mimetype,
+                                "error": bot._describe(error)})
+                continue
+            inbound._store_attachments([{"name": name, "raw": content, "mimetype": mimetype}])
+        if missing:
+            names = ", ".join(item["name"] for item in missing)
+            note = plaintext2html(_(
+                "(Files not received yet from Telegram: %(names)s. They will be added "
+                "to this request as soon as Telegram hands them over.)", names=names))
+            inbound.write({"telegram_missing_files": json.dumps(missing),
+                           "body": (inbound.body or Markup()) + note})
+        if not inbound.subject and (inbound.attachment_ids or missing):
             inbound.subject = _("Files from %(name)s", name=inbound.sender_name or "?")
+
+    @api.model
+    def _cron_fetch_missing_files(self, give_up_days=2):
+        """Add the files Telegram could not hand over at first to their
+        requests; after ``give_up_days``, say on the request they are lost."""
+        pending = self.env["autoreg.inbound"].search(
+            [("telegram_missing_files", "!=", False), ("ticket_id", "!=", False)]
+        )
+        for inbound in pending:
+            still_missing = []
+            for item in json.loads(inbound.telegram_missing_files):
+                try:
+                    _file, content = inbound.telegram_bot_id._call(
+                        "get_file", file_id=item["file_id"])
+                except TelegramError:
+                    still_missing.append(item)
+                    continue
+                attachment = self.env["ir.attachment"].create({
+                    "name": item["name"], "raw": content, "mimetype": item.get("mimetype"),
+                    "res_model": "helpdesk.ticket", "res_id": inbound.ticket_id.id,
+                })
+                inbound.ticket_id.message_post(
+                    body=_("File received from Telegram: %(name)s", name=item["name"]),
+                    author_id=inbound.partner_id.id, attachment_ids=attachment.ids,
+                    message_type="comment", subtype_xmlid="mail.mt_note",
+                )
+            expired = inbound.create_date < fields.Datetime.subtract(
+                fields.Datetime.now(), days=give_up_days)
+            if still_missing and expired:
+                inbound.ticket_id.message_post(
+                    body=_("Telegram never handed over these files: %(names)s. Ask the "
+                           "customer to send them again.",
+                           names=", ".join(item["name"] for item in still_missing)),
+                    subtype_xmlid="mail.mt_note",
+                )
+                still_missing = []
+            inbound.telegram_missing_files = json.dumps(still_missing) if still_missing else False
 
     # ------------------------------------------------------------------
     # Answer: the chat follows the request

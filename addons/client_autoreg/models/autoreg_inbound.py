@@ -168,6 +168,11 @@ class AutoregInbound(models.Model):
         comodel_name="autoreg.telegram.chat", string="Telegram chat", readonly=True,
         ondelete="set null", index="btree_not_null",
     )
+    telegram_missing_files = fields.Text(
+        readonly=True,
+        help="Files of the message Telegram could not hand over yet (JSON); "
+        "they are added to the request when they can be fetched.",
+    )
     # Website door
     web_form = fields.Selection(
         selection=[

@@ -87,17 +87,33 @@ class TestTelegramConversation(TelegramCase):
         self.assertEqual(attachment.raw, b"\xff\xd8\xff\xe0 a jpeg")
         self.assertEqual([c["file_id"] for c in self.api.sent("getFile")], ["photo-1"])
 
-    def test_unreachable_bot_api_keeps_the_photo_message_for_a_retry(self):
+    def test_photo_telegram_cannot_hand_over_follows_the_request(self):
         self.register_chat(self.meera, "+919811122299")
         self.api.add_file("photo-2", b"jpeg bytes", "photos/file_2.jpg")
         self.api.down = True
-        inbound = self.deliver(self.updates.photo(self.meera, "photo-2"))
-        self.assertEqual(inbound.state, "error")
-        self.assertFalse(inbound.ticket_id)
-        self.api.down = False
-        inbound.action_retry()
+        inbound = self.deliver(self.updates.photo(self.meera, "photo-2", caption="Leaking"))
+        # registered at once with its text, and the request says what is missing
         self.assertEqual(inbound.state, "done")
-        self.assertEqual(inbound.ticket_id.attachment_ids.raw, b"jpeg bytes")
+        ticket = inbound.ticket_id
+        self.assertIn("Leaking", ticket.description)
+        self.assertIn("Files not received yet", ticket.description)
+        self.assertFalse(ticket.attachment_ids)
+        Door = self.env["autoreg.door.telegram"]
+        Door._cron_fetch_missing_files()  # still down: waits
+        self.assertTrue(inbound.telegram_missing_files)
+        self.api.down = False
+        Door._cron_fetch_missing_files()
+        self.assertEqual(ticket.attachment_ids.raw, b"jpeg bytes")
+        self.assertFalse(inbound.telegram_missing_files)
+
+    def test_photo_never_handed_over_is_said_on_the_request(self):
+        self.register_chat(self.meera, "+919811122277")
+        self.api.down = True
+        inbound = self.deliver(self.updates.photo(self.meera, "photo-lost"))
+        self.assertEqual(inbound.state, "done")
+        self.env["autoreg.door.telegram"]._cron_fetch_missing_files(give_up_days=0)
+        self.assertFalse(inbound.telegram_missing_files)
+        self.assertIn("never handed over", "".join(inbound.ticket_id.message_ids.mapped("body")))
 
     def test_malformed_updates_are_refused_with_a_reason(self):
         for raw, reason in (
