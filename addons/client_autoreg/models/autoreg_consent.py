@@ -19,6 +19,7 @@ STATES = [
     ("pending", "Waiting for confirmation"),
     ("confirmed", "Subscribed"),
     ("refused", "Not subscribed"),
+    ("withdrawn", "Withdrawn"),
 ]
 CONFIRMATION_DAYS = 7
 
@@ -53,6 +54,7 @@ class AutoregConsent(models.Model):
     state = fields.Selection(selection=STATES, required=True, readonly=True, default="pending")
     state_reason = fields.Char(string="Reason", readonly=True)
     confirmed_date = fields.Datetime(readonly=True)
+    withdrawn_date = fields.Datetime(readonly=True)
     token = fields.Char(readonly=True, copy=False, groups="base.group_system")
     company_id = fields.Many2one(
         comodel_name="res.company", readonly=True, default=lambda self: self.env.company
@@ -151,6 +153,21 @@ class AutoregConsent(models.Model):
         self.write(
             {"state": "confirmed", "confirmed_date": fields.Datetime.now(), "state_reason": False}
         )
+
+    def _withdraw(self, reason):
+        """The person takes the consent back (DPDP: as easily as they gave
+        it): the address leaves the list; the record stays as the proof of
+        both."""
+        for consent in self.filtered(lambda rec: rec.state in ("confirmed", "pending")):
+            # sudo: the mailing contacts belong to the marketing app
+            subscriptions = self.env["mailing.subscription"].sudo().search([
+                ("list_id", "=", consent.mailing_list_id.id),
+                ("contact_id.email_normalized", "=", consent.email),
+            ])
+            subscriptions.write({"opt_out": True})
+            consent.write({"state": "withdrawn", "state_reason": reason,
+                           "withdrawn_date": fields.Datetime.now()})
+        return True
 
     # ------------------------------------------------------------------
     # Double opt-in

@@ -33,6 +33,8 @@ DEFAULT_SPAM_SCORE = 5.0
 THREAD_IDS = "client_autoreg.mail_thread_ids"
 # A mail whose subject or first line is one of these asks for the newsletter.
 SUBSCRIBE_WORDS = {"subscribe", "suscribir", "suscribirme", "alta", "सदस्यता"}
+# ...and one of these takes the consent back (as easily as it was given).
+STOP_WORDS = {"stop", "unsubscribe", "baja", "darme de baja", "cancelar", "सदस्यता समाप्त"}
 # PostgreSQL text cannot hold U+0000, and mail can carry NUL bytes (a UTF-16
 # body sent 8-bit, a broken client): such a mail is kept as latin-1 text
 # with its NUL bytes written U+0100, a character latin-1 text never has, so
@@ -245,6 +247,8 @@ class AutoregDoorMail(models.AbstractModel):
         reason = self._spam_reason(inbound, message)
         if reason:
             return "spam", reason
+        if self._first_words(inbound) & STOP_WORDS:
+            return self._unsubscribe(inbound)
         if self._asks_subscription(inbound):
             return self._subscribe(inbound)
         return False, False
@@ -365,12 +369,25 @@ class AutoregDoorMail(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _asks_subscription(self, inbound):
+    def _first_words(self, inbound):
+        """The subject and the first line of the mail, as bare words."""
         first_line = (tools.html2plaintext(inbound.body or "").strip().splitlines() or [""])[0]
-        return any(
-            text.strip(" .!¡").lower() in SUBSCRIBE_WORDS
-            for text in (inbound.subject or "", first_line)
-        )
+        return {text.strip(" .!¡").lower() for text in (inbound.subject or "", first_line)}
+
+    @api.model
+    def _asks_subscription(self, inbound):
+        return bool(self._first_words(inbound) & SUBSCRIBE_WORDS)
+
+    @api.model
+    def _unsubscribe(self, inbound):
+        """A mail saying STOP: every newsletter consent of this address is
+        withdrawn (taking consent back needs no proof: it sends nothing)."""
+        consents = self.env["autoreg.consent"].search([
+            ("email", "=", inbound._sender_email_normalized()),
+            ("state", "in", ("confirmed", "pending")),
+        ])
+        consents._withdraw(_("STOP received by email"))
+        return "ignored", _("Newsletter consent withdrawn")
 
     @api.model
     def _subscribe(self, inbound):

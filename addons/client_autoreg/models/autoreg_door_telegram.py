@@ -167,6 +167,8 @@ class AutoregDoorTelegram(models.AbstractModel):
             return inbound._finish("ignored", _("Conversation started"))
         if command == "/subscribe":
             return self._subscribe(inbound, chat, message)
+        if command == "/stop":
+            return self._unsubscribe(inbound, chat)
         self._fetch_files(inbound, message)
         if not (inbound.body or inbound.attachment_ids):
             return inbound._finish("ignored", _("Nothing to register (sticker, location…)"))
@@ -221,6 +223,17 @@ class AutoregDoorTelegram(models.AbstractModel):
             key = "subscribe_refused"
         chat._say(chat._texts()[key])
         return inbound._finish("ignored", _("Newsletter consent given"))
+
+    @api.model
+    def _unsubscribe(self, inbound, chat):
+        """``/stop``: every newsletter consent of the customer is withdrawn."""
+        inbound.partner_id = chat.partner_id
+        consents = self.env["autoreg.consent"].search([
+            ("partner_id", "=", chat.partner_id.id), ("state", "in", ("confirmed", "pending")),
+        ])
+        consents._withdraw(_("/stop sent to the Telegram bot"))
+        chat._say(chat._texts()["unsubscribed"])
+        return inbound._finish("ignored", _("Newsletter consent withdrawn"))
 
     @api.model
     def _ask_phone(self, inbound, chat, message):

@@ -127,6 +127,10 @@ class AutoregTelegramChat(models.Model):
                 "To receive our newsletter, send /subscribe followed by your email address."
             ),
             "subscribed": env._("You are subscribed to our newsletter. Thank you!"),
+            "unsubscribed": env._(
+                "Done: you will not receive our newsletter any more. Send /subscribe "
+                "to get it again."
+            ),
             "subscribe_pending": env._(
                 "Please confirm your subscription with the link we sent to your email."
             ),

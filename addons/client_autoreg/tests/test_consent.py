@@ -127,6 +127,23 @@ class TestTelegramConsent(ConsentMixin, TelegramCase):
         self.assertTrue(self.subscribed("meera@example.in", news))
         self.assertFalse(self.Ticket.search([("partner_id", "=", chat.partner_id.id)]))
 
+    def test_stop_withdraws_the_consent_as_easily_as_it_was_given(self):
+        news = self.make_list("Telegram news")
+        self.telegram.autoreg_mailing_list_ids = news
+        chat = self.register_chat(self.meera, "+919833300033")
+        chat.partner_id.email = "meera.stop@example.in"
+        self.deliver(self.updates.text(self.meera, "/subscribe"))
+        self.assertTrue(self.subscribed("meera.stop@example.in", news))
+        inbound = self.deliver(self.updates.text(self.meera, "/stop"))
+        self.flush_outbox()
+        self.assertFalse(self.subscribed("meera.stop@example.in", news))
+        consent = self.env["autoreg.consent"].search([("partner_id", "=", chat.partner_id.id)])
+        self.assertEqual(consent.state, "withdrawn")
+        self.assertTrue(consent.withdrawn_date)
+        self.assertEqual(inbound.state, "ignored")
+        self.assertIn("not receive our newsletter", self.texts_to(self.meera)[-1])
+        self.assertFalse(self.Ticket.search([("partner_id", "=", chat.partner_id.id)]))
+
     def test_subscribe_with_the_contacts_known_address_needs_no_confirmation(self):
         news = self.make_list("Telegram news")
         self.telegram.autoreg_mailing_list_ids = news
@@ -158,6 +175,21 @@ class TestEmailConsent(ConsentMixin, AutoregMailCase):
         self.assertFalse(self.subscribed("known@customer.example", letters))
         consent = self.env["autoreg.consent"].search([("inbound_id", "=", inbound.id)])
         self.assertEqual(consent.state, "pending")
+
+    def test_a_mail_saying_stop_withdraws_the_consent(self):
+        letters = self.make_list("Letters")
+        self.email_channel.autoreg_mailing_list_ids = letters
+        partner = self.env["res.partner"].search([("email", "=", "known@customer.example")])
+        consent = self.env["autoreg.consent"]._record(
+            partner, self.email_channel, self.env["autoreg.inbound"], "consent", verified=True)
+        self.assertEqual(consent.state, "confirmed")
+        self.assertTrue(self.subscribed("known@customer.example", letters))
+        inbound = self.deliver("Known Customer <known@customer.example>", subject="STOP")
+        self.assertEqual((inbound.state, inbound.filter_reason),
+                         ("ignored", "Newsletter consent withdrawn"))
+        self.assertFalse(inbound.ticket_id)
+        self.assertFalse(self.subscribed("known@customer.example", letters))
+        self.assertEqual(consent.state, "withdrawn")
 
     def test_unknown_sender_writing_subscribe_waits_for_review(self):
         letters = self.make_list("Letters")
