@@ -29,7 +29,6 @@ _logger = logging.getLogger(__name__)
 
 BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
 AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond")
-DEFAULT_SPAM_SCORE = 5.0
 THREAD_IDS = "client_autoreg.mail_thread_ids"
 # A mail whose subject or first line is one of these asks for the newsletter.
 SUBSCRIBE_WORDS = {"subscribe", "suscribir", "suscribirme", "alta", "सदस्यता"}
@@ -238,9 +237,6 @@ class AutoregDoorMail(models.AbstractModel):
 
     @api.model
     def _filter(self, inbound, message=None):
-        if message is None:
-            message = email.message_from_bytes(inbound._mail_raw_bytes(),
-                                               policy=email.policy.SMTP)
         reason = self._auto_reply_reason(message)
         if reason:
             return "ignored", reason

@@ -192,10 +192,17 @@ class AutoregDoorTelegram(models.AbstractModel):
     @api.model
     def _link_signed_in_customer(self, inbound, chat, partner):
         """The chat was opened from the customer's portal: link it to them."""
-        chat.write({"partner_id": partner.id, "state": "linked"})
-        chat._say(chat._texts()["linked_portal"])
+        self._link_chat(inbound, chat, partner, "linked_portal",
+                        _("Chat opened from the portal: linked to the contact"))
+
+    @api.model
+    def _link_chat(self, inbound, chat, partner, text_key, reason, **chat_values):
+        """Link ``chat`` to ``partner`` (once something proved who they
+        are), thank them, and let what they wrote meanwhile through."""
+        chat.write({**chat_values, "partner_id": partner.id, "state": "linked"})
+        chat._say(chat._texts()[text_key])
         inbound.partner_id = partner
-        inbound._finish("ignored", _("Chat opened from the portal: linked to the contact"))
+        inbound._finish("ignored", reason)
         self._release_waiting(chat)
 
     @api.model
@@ -275,12 +282,11 @@ class AutoregDoorTelegram(models.AbstractModel):
         if not partner:
             chat._say(chat._texts()["invalid_phone"], ask_phone=True)
             return inbound._finish("ignored", _("The shared phone number is not valid"))
-        chat.write({"partner_id": partner.id, "phone": partner.phone_sanitized or phone,
-                    "state": "linked"})
-        chat._say(chat._texts()["linked"])
-        inbound.partner_id = partner
-        inbound._finish("ignored", _("Phone number shared: the chat is linked to the contact"))
-        self._release_waiting(chat)
+        self._link_chat(
+            inbound, chat, partner, "linked",
+            _("Phone number shared: the chat is linked to the contact"),
+            phone=partner.phone_sanitized or phone,
+        )
 
     @api.model
     def _release_waiting(self, chat):

@@ -359,13 +359,13 @@ class AutoregInbound(models.Model):
             }
         )
 
-    def _run_corridor(self, message=None):
+    def _run_corridor(self):
         """Filter, resolve, register, then assign and notify: the corridor
         as the Telegram and website doors enter it. (The mail door runs the
         same steps from inside Odoo's routing, see ``mail.thread``.)"""
         self.ensure_one()
         team = self._intake_team()
-        if not self._admit(team, message):
+        if not self._admit(team):
             return
         ticket, created = self._door()._register_request(self, team)
         self._registered(ticket, created)

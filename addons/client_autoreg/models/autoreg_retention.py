@@ -104,15 +104,17 @@ class AutoregRetention(models.AbstractModel):
     def _anonymise(self, inbound):
         """What the inbound message kept of the raw message goes; what the
         helpdesk keeps of the request stays."""
-        self.env["ir.attachment"].search(
-            [("res_model", "=", "autoreg.inbound"), ("res_id", "in", inbound.ids)]
-        ).unlink()
+        self._unlink_files(inbound)
         inbound.write({"payload": False, "body": False})
 
     @api.model
     def _delete(self, records):
         if records._name == "autoreg.inbound":
-            self.env["ir.attachment"].search(
-                [("res_model", "=", "autoreg.inbound"), ("res_id", "in", records.ids)]
-            ).unlink()
+            self._unlink_files(records)
         records.unlink()
+
+    @api.model
+    def _unlink_files(self, inbound):
+        self.env["ir.attachment"].search(
+            [("res_model", "=", "autoreg.inbound"), ("res_id", "in", inbound.ids)]
+        ).unlink()
