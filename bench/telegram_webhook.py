@@ -7,8 +7,20 @@ number, then writes messages; a share of the updates is posted twice (a
 Telegram retry). Prints webhook throughput and p50 / p95 latency, then runs
 the intake job until every update is processed and prints its throughput.
 Checks that every distinct update was stored exactly once and that each
-customer got one contact and one request. Run it with
-scripts/bench.sh telegram.
+customer got one contact and one request.
+
+With ``--peer-db`` (a database with OCA ``mail_gateway_telegram`` 18.0, as
+scripts/bench.sh telegram builds it), the same updates are then posted to
+that module's webhook (``/gateway/telegram/<key>/update``) on a server with
+the same workers, and ``ratio telegram <figure> <value>`` lines compare the
+two (client_autoreg over the peer; throughput: the peer's over ours). The
+peer gets the same stream without the phone-number cards: it has no use for
+them, and a card without vCard, as the Telegram app sends it, fails in its
+attachment code. mail_gateway_telegram handles each update within the post
+(a Discuss channel per chat, a message per update); client_autoreg stores
+the update in the post and registers it in the intake job, so the
+``end-to-end`` ratio compares the seconds per update including that job.
+Run it with scripts/bench.sh telegram.
 """
 
 import argparse
@@ -76,6 +88,45 @@ def prepare(registry, api_url):
         return bot.id, bot.webhook_secret
 
 
+PEER_KEY = "bench-peer"
+
+
+def prepare_peer(registry):
+    """A Telegram gateway of mail_gateway_telegram, integrated as after
+    setting its webhook (which would call Telegram), with three members."""
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        Gateway = env["mail.gateway"]
+        Gateway.search([("webhook_key", "=", PEER_KEY)]).unlink()
+        members = env["res.users"].create(
+            [{"name": f"Bench agent {n}", "login": f"tg-peer-{n}-{time.time()}"}
+             for n in range(3)])
+        gateway = Gateway.create({
+            "name": "Bench gateway", "gateway_type": "telegram", "token": TOKEN,
+            "webhook_key": PEER_KEY, "webhook_secret": "bench-peer-secret",
+            "member_ids": [(6, 0, members.ids)],
+        })
+        gateway.integrated_webhook_state = "integrated"
+        return gateway.webhook_secret
+
+
+def run_peer(args, streams):
+    """:return: ``(seconds, latencies, statuses, posted)``"""
+    registry = Registry(args.peer_db)
+    secret = prepare_peer(registry)
+    peer_streams = [[update for update in stream if "contact" not in update["message"]]
+                    for stream in streams]
+    server, port = start_odoo(args.odoo_src, args.peer_config or args.config, args.peer_db,
+                              args.workers, "bench-telegram-peer-odoo.log")
+    try:
+        elapsed, latencies, statuses = post_all(
+            port, f"/gateway/telegram/{PEER_KEY}/update", secret, peer_streams,
+            args.clients, args.replays)
+    finally:
+        stop_odoo(server)
+    return elapsed, latencies, statuses, sum(len(stream) for stream in peer_streams)
+
+
 def post_all(port, path, secret, streams, clients, replay_share):
     """Each client owns some customers and posts their updates in order."""
     work = queue.Queue()
@@ -136,6 +187,8 @@ def main():
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--replays", type=float, default=0.05)
+    parser.add_argument("--peer-db", help="database with OCA mail_gateway_telegram")
+    parser.add_argument("--peer-config", help="Odoo configuration for --peer-db")
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "--log-level=warn"])
     registry = Registry(args.db)
@@ -170,6 +223,22 @@ def main():
           f"for {args.customers} customers")
     ok = stored == distinct == total and partners == tickets == args.customers
     print("CHECK", "OK" if ok else "FAILED")
+    if args.peer_db:
+        peer_elapsed, peer_latencies, peer_statuses, peer_total = run_peer(args, streams)
+        peer_p50, peer_p95 = percentiles(peer_latencies)
+        print(f"Peer, OCA mail_gateway_telegram: {len(peer_latencies):,} posts "
+              f"({peer_total:,} distinct updates) from {args.clients} clients, "
+              f"{args.workers} Odoo workers")
+        print(f"  throughput {len(peer_latencies) / peer_elapsed:8.1f} posts/s   "
+              f"p50 {peer_p50:6.1f} ms   p95 {peer_p95:6.1f} ms   "
+              f"max {1000 * max(peer_latencies):6.1f} ms   statuses {peer_statuses}")
+        # client_autoreg / peer; throughput: the peer's over ours
+        print(f"ratio telegram p50 {p50 / peer_p50:.2f}")
+        print(f"ratio telegram p95 {p95 / peer_p95:.2f}")
+        print(f"ratio telegram throughput "
+              f"{(len(peer_latencies) / peer_elapsed) / (len(latencies) / elapsed):.2f}")
+        print(f"ratio telegram end-to-end "
+              f"{((elapsed + processing) / total) / (peer_elapsed / peer_total):.2f}")
     sys.exit(0 if ok else 1)
 
 

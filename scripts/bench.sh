@@ -5,9 +5,20 @@
 #   scripts/bench.sh assignment       bench/assignment.py: one assignment with
 #                                     10 / 1,000 / 100,000 open requests
 #   scripts/bench.sh telegram [args]  bench/telegram_webhook.py: 5,000+ updates
-#                                     posted to the webhook by concurrent clients
+#                                     posted to the webhook by concurrent clients,
+#                                     then to OCA mail_gateway_telegram's (the
+#                                     peer, installed from PyPI into
+#                                     .venv/bench-peers, its own database)
 #   scripts/bench.sh web [args]       bench/web_forms.py: website request forms
 #                                     posted by concurrent visitors
+#   scripts/bench.sh retention [args] bench/retention.py: the retention job over
+#                                     1,000,000 inbound messages (--rows N)
+#   scripts/bench.sh mixed [--minutes N]  bench/mixed_load.py: mail, Telegram
+#                                     and web at once for N minutes (default
+#                                     10), with the accounting of every inbound
+#   scripts/bench.sh booking          bench/booking_slots.py: a week of free
+#                                     appointment slots for 20 members with
+#                                     10 / 1,000 / 10,000 calendar events
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 
@@ -36,14 +47,46 @@ CONF="$ODOO_VENV/client_autoreg-bench.conf"
 case "${1:-email}" in
     assignment)
         exec "$ODOO_VENV/bin/python" "$ROOT/bench/assignment.py" -c "$CONF" --db "$AUTOREG_DB" ;;
+    booking)
+        exec "$ODOO_VENV/bin/python" "$ROOT/bench/booking_slots.py" -c "$CONF" --db "$AUTOREG_DB" ;;
     web)
         shift
         exec "$ODOO_VENV/bin/python" "$ROOT/bench/web_forms.py" -c "$CONF" \
             --db "$AUTOREG_DB" --odoo-src "$ODOO_SRC" "$@" ;;
+    mixed)
+        shift
+        exec "$ODOO_VENV/bin/python" "$ROOT/bench/mixed_load.py" -c "$CONF" \
+            --db "$AUTOREG_DB" --odoo-src "$ODOO_SRC" "$@" ;;
+    retention)
+        shift
+        exec "$ODOO_VENV/bin/python" "$ROOT/bench/retention.py" -c "$CONF" \
+            --db "$AUTOREG_DB" "$@" ;;
     telegram)
         shift
+        # The stock peer: OCA mail_gateway_telegram 18.0 and what it needs
+        # (lottie is a source package: built here without isolation), kept
+        # out of the venv's own packages.
+        PEERS="$ODOO_VENV/bench-peers"
+        PEER_DB=${BENCH_TELEGRAM_PEER_DB:-client_autoreg_bench_telegram_peer}
+        if [ ! -d "$PEERS/odoo/addons/mail_gateway_telegram" ]; then
+            say "Installing the peer: OCA mail_gateway_telegram 18.0 into $PEERS"
+            "$ODOO_VENV/bin/pip" install -q wheel
+            "$ODOO_VENV/bin/pip" install -q --no-deps --no-build-isolation --target "$PEERS" \
+                "odoo-addon-mail_gateway_telegram>=18.0,<18.1" \
+                "odoo-addon-mail_gateway>=18.0,<18.1" lottie cairosvg cairocffi \
+                cssselect2 tinycss2 webencodings defusedxml
+        fi
+        export PYTHONPATH="$PEERS${PYTHONPATH:+:$PYTHONPATH}"
+        PEER_CONF="$ODOO_VENV/client_autoreg-bench-peer.conf"
+        sed "s#^addons_path = .*#&,$PEERS/odoo/addons#" "$CONF" > "$PEER_CONF"
+        if ! database_exists "$PEER_DB"; then
+            say "Creating $PEER_DB: OCA mail_gateway_telegram only"
+            "$ODOO_VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$PEER_CONF" -d "$PEER_DB" \
+                -i mail_gateway_telegram --without-demo=all --stop-after-init --log-level=warn
+        fi
         exec "$ODOO_VENV/bin/python" "$ROOT/bench/telegram_webhook.py" -c "$CONF" \
-            --db "$AUTOREG_DB" --odoo-src "$ODOO_SRC" "$@" ;;
+            --db "$AUTOREG_DB" --odoo-src "$ODOO_SRC" \
+            --peer-db "$PEER_DB" --peer-config "$PEER_CONF" "$@" ;;
     email)
         shift || true ;;
 esac

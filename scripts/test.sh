@@ -38,6 +38,14 @@ ensure_debian_package() {  # command package
 ensure_debian_package chromium chromium
 ensure_debian_package dovecot dovecot-imapd
 ensure_debian_package nginx nginx-light  # two Odoo servers behind a reverse proxy
+# Hindi pages in the browser screenshots need a Devanagari font.
+if ! fc-list 2>/dev/null | grep -qi lohit-devanagari; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "Installing Debian's fonts-lohit-deva for the Hindi screenshots"
+        [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq; APT_UPDATED=1; }
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-lohit-deva >/dev/null
+    fi
+fi
 
 DB=${ODOO_TEST_DB:-client_autoreg_test}
 export ODOO_TEST_DB=$DB ODOO_SRC ODOO_VENV ODOO_DB_USER

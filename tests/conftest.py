@@ -209,3 +209,39 @@ def imap_server(tmp_path_factory):
         process.terminate()
         process.wait(30)
         shutil.rmtree(root, ignore_errors=True)
+
+
+# -- shared by the browser tests of each role's day ---------------------------
+
+
+def assert_no_crash(page):
+    """No traceback: a refusal, when there is one, is in words."""
+    assert not page.locator(".o_error_dialog:has-text('Oops')").count()
+    assert not page.locator(".o_error_dialog:has-text('See technical details')").count()
+    assert "Traceback" not in page.inner_text("body")
+
+
+def open_menu(page, odoo_server, item):
+    """Helpdesk > Customer Intake > ``item``, through the menus."""
+    page.goto(f"{odoo_server}/odoo/intake")
+    page.wait_for_selector(".o_menu_sections button:has-text('Customer Intake')", timeout=60000)
+    page.click(".o_menu_sections button:has-text('Customer Intake')")
+    page.click(f".dropdown-item:text-is('{item}')")
+    page.wait_for_selector(f".o_breadcrumb:has-text('{item}')", timeout=60000)
+    assert_no_crash(page)
+
+
+@pytest.fixture
+def admin(rpc, odoo_settings):
+    """A JSON-RPC session of the administrator."""
+    rpc.login(odoo_settings["db"], "admin", "admin")
+    return rpc
+
+
+@pytest.fixture
+def bot_api(request):
+    """A loopback Bot API server for the bot token of the test module (``TOKEN``)."""
+    from odoo.addons.client_autoreg.tests.bot_api_server import BotApiServer
+
+    with BotApiServer(request.module.TOKEN) as server:
+        yield server

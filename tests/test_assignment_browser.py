@@ -60,5 +60,17 @@ def test_assignee_sees_the_popup_and_the_activity_without_reload(
             fields=["user_id", "autoreg_assignment_reason"],
         )["result"][0]
         assert ticket["user_id"][1] == "Priya Sharma"
+
+        # The pop-up stays (Odoo's close other pop-ups after 4 s), opens the
+        # request in one click, and then goes away.
+        page.wait_for_timeout(5000)
+        assert popup.count() == 1
+        popup.get_by_role("button", name="Open the request").click()
+        page.wait_for_url(f"**/helpdesk.ticket/{ticket['id']}**", timeout=30000)
+        title = page.locator(".o_form_view .o_field_widget[name=name] :is(input, textarea)")
+        title.wait_for(timeout=30000)
+        assert title.input_value() == f"Invoice question {tag}"
+        assert popup.count() == 0
+        page.screenshot(path=str(odoo_settings["artifacts"] / "assignment-popup-opened.png"))
     finally:
         rpc.call_kw("res.users", "write", [carlos, {"autoreg_unavailable": False}])

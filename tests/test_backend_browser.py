@@ -72,3 +72,17 @@ def test_manager_reads_the_intake_overview(page, odoo_server, odoo_settings):
     assert "Web" in pivot and "Telegram" in pivot  # demo messages by channel
     assert "Spam (%)" in pivot and "Minutes to assignment" in pivot
     page.screenshot(path=str(odoo_settings["artifacts"] / "dashboard-messages-by-day.png"))
+
+
+def test_settings_lead_to_the_review_queue_in_the_helpdesk_app(page, odoo_server, odoo_settings):
+    backend_login(page, odoo_server, "admin", "admin")
+    page.goto(f"{odoo_server}/odoo/settings")
+    page.locator(".settings_tab .tab", has_text="Helpdesk").click()  # intake sits in Helpdesk
+    link = page.get_by_role("link", name="Review queue")
+    link.scroll_into_view_if_needed(timeout=60000)
+    link.click()
+    page.wait_for_selector(".o_list_view", timeout=60000)
+    # the list opens in the Helpdesk app, with its menus, not inside Settings
+    assert "Helpdesk" in page.inner_text(".o_main_navbar .o_menu_brand")
+    assert "To Review" in page.inner_text(".o_breadcrumb")
+    page.screenshot(path=str(odoo_settings["artifacts"] / "settings-review-queue.png"))

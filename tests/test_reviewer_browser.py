@@ -81,7 +81,7 @@ def test_reviewer_approves_one_sender_and_rejects_another(page, rpc, odoo_server
 
     # Approve: the request is registered, and the reviewer is told so
     _open_row(page, f"Quote for a cold room {tag}")
-    assert page.locator(".alert-warning", has_text="Unknown sender").is_visible()
+    page.locator(".alert-warning", has_text="Unknown sender").wait_for(timeout=30000)
     assert "Registered" in page.inner_text(".o_statusbar_status")
     page.click("button[name=action_approve_sender]")
     notice = page.locator(".o_notification", has_text="Approved")

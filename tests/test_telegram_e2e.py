@@ -10,23 +10,9 @@ import json
 import urllib.error
 import urllib.request
 
-import pytest
-
-from odoo.addons.client_autoreg.tests.bot_api_server import BotApiServer, UpdateFactory
+from odoo.addons.client_autoreg.tests.bot_api_server import UpdateFactory
 
 TOKEN = "7000009:e2e-secret-bot-token"
-
-
-@pytest.fixture
-def bot_api():
-    with BotApiServer(TOKEN) as server:
-        yield server
-
-
-@pytest.fixture
-def admin(rpc, odoo_settings):
-    rpc.login(odoo_settings["db"], "admin", "admin")
-    return rpc
 
 
 def result(answer):

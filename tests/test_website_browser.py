@@ -4,7 +4,6 @@ request in their portal account (Playwright + Debian's Chromium)."""
 import html
 import re
 import time
-from datetime import date, timedelta
 
 import pytest
 
@@ -82,9 +81,10 @@ def test_visitor_registers_requests_books_and_follows_it_in_the_portal(
     shot(page, odoo_settings, "request-done")
 
     page.goto(f"{odoo_server}/customer/appointment")
-    page.select_option("#autoreg_service_id", label="New installation")
-    page.fill("#autoreg_date", (date.today() + timedelta(days=5)).isoformat())
-    page.select_option("#autoreg_slot", "09")
+    page.select_option("#autoreg_choice_service", label="New installation")
+    with page.expect_navigation():
+        page.click("button.o_autoreg_show_times")
+    page.locator("label.o_autoreg_slot").first.click()  # the first free time
     shot(page, odoo_settings, "appointment-form")
     submit(page)
     appointment_number = NUMBER.search(page.inner_text("main")).group(1)

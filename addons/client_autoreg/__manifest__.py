@@ -4,7 +4,7 @@
     "name": "Customer Intake",
     "summary": "Register customers and their requests automatically from email, "
     "Telegram and the website",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "client_autoreg contributors",
@@ -26,6 +26,7 @@
     },
     "data": [
         "security/client_autoreg_security.xml",
+        "security/autoreg_privacy_security.xml",
         "security/ir.model.access.csv",
         "data/helpdesk_ticket_channel_data.xml",
         "data/ir_cron_data.xml",
@@ -49,9 +50,16 @@
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",
         "views/client_autoreg_menus.xml",
+        "views/autoreg_booking_views.xml",
+        "views/autoreg_booking_templates.xml",
+        "views/autoreg_erasure_views.xml",
+        "views/privacy_templates.xml",
     ],
     "demo": ["demo/client_autoreg_demo.xml"],
     "assets": {
+        "web.assets_backend": [
+            "client_autoreg/static/src/js/new_request_notification.js",
+        ],
         "web.assets_frontend": [
             "client_autoreg/static/src/js/autoreg_forms.js",
             "client_autoreg/static/src/scss/autoreg_forms.scss",

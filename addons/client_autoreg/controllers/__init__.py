@@ -4,3 +4,5 @@ from . import telegram
 from . import website_form
 from . import consent
 from . import portal
+from . import booking
+from . import privacy

@@ -13,17 +13,22 @@ import random
 import re
 import secrets
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from odoo import fields, http
+import pytz
+
+from odoo import fields, http, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import LazyTranslate
 from odoo.tools.misc import hmac
 
-from ..models.autoreg_door_website import TIME_SLOTS
+from ..models.autoreg_door_website import company_tz
+from ..tools.stored_text import to_json
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 FORMS = {
     "register": "/customer/register",
@@ -38,6 +43,7 @@ FORM_TITLES = {
 }
 CAPTCHA_ACTION = "autoreg_form"
 PROCESS_TRIES = 4
+SLOT_DAYS = 7  # days of free times the appointment page lists at once
 
 
 class CustomerForms(http.Controller):
@@ -94,15 +100,28 @@ class CustomerForms(http.Controller):
         values.update({"sender_ip": ip_address, "company_id": request.website.company_id.id})
         if params.get(HONEYPOT):
             inbound = self._store_as_spam(door, token, values)
+        elif form == "appointment":
+            # the visitor waits for the answer: a time taken meanwhile is
+            # said on the page, not by email
+            inbound = self._store_and_process(
+                door.with_context(autoreg_visitor_waits=True), token, values)
         else:
             inbound = self._store_and_process(door, token, values)
-        return request.render("client_autoreg.web_form_done", {
+        if inbound.web_form == "appointment" and inbound.state == "ignored":
+            # the time was taken meanwhile: nothing was booked; the page
+            # lists the free times now, with a new token for a new post
+            return self._render_form(form, params, status=409, new_token=True,
+                                     errors={"start": inbound.filter_reason})
+        # One root template per form: the website caches its header, with the
+        # highlighted menu item, per root template.
+        return request.render(f"client_autoreg.web_form_done_{form}", {
             "form": form,
             "inbound": inbound,
             "offer_account": not partner and door._may_invite(inbound),
+            "booking_when": self._booking_when(inbound, params),
         })
 
-    def _render_form(self, form, params, status=200, errors=None):
+    def _render_form(self, form, params, status=200, errors=None, new_token=False):
         partner = self._customer()
         values = {
             "form": form,
@@ -115,7 +134,7 @@ class CustomerForms(http.Controller):
             # one taken from the address bar.
             "submission_token": (
                 params["submission_token"]
-                if request.httprequest.method == "POST"
+                if request.httprequest.method == "POST" and not new_token
                 and self._valid_token(params.get("submission_token") or "")
                 else self._new_token()
             ),
@@ -128,14 +147,80 @@ class CustomerForms(http.Controller):
             ]),
             # the tab's title, before the website's name
             "additional_title": FORM_TITLES[form](request.env),
-            "date_min": fields.Date.context_today(request.env.user),
-            "date_max": fields.Date.context_today(request.env.user) + timedelta(days=365),
             # never ask for a consent that goes nowhere
             "newsletter_lists": request.env["autoreg.door.website"].sudo()._channel()
             .autoreg_mailing_list_ids,
-            "slots": [(key, label) for key, _hour, label in TIME_SLOTS],
         }
-        return request.render("client_autoreg.web_form_page", values, status=status)
+        if form == "appointment":
+            values["booking"] = self._booking_values(values["services"], params, errors or {})
+        return request.render(f"client_autoreg.web_form_page_{form}", values, status=status)
+
+    def _booking_values(self, services, params, errors):
+        """The free times of the chosen service (default the first one) and
+        member (default any), for ``SLOT_DAYS`` days from ``after``, in the
+        visitor's time zone."""
+        tz_name = self._visitor_tz(params.get("tz"))
+        service = services.filtered(lambda svc: str(svc.id) == params.get("service_id"))[:1]
+        service = service or services[:1]
+        values = {"service": service, "tz": tz_name, "days": [], "next_free": [],
+                  "members": request.env["res.users"], "member": request.env["res.users"]}
+        if not service:
+            return values
+        slots = request.env["autoreg.booking.slot"].sudo()  # sudo: free times only
+        members = service._autoreg_members()
+        member = members.filtered(lambda user: str(user.id) == params.get("member_id"))
+        local = pytz.timezone(tz_name)
+        today = datetime.now(local).date()
+        try:
+            first_day = max(fields.Date.from_string(params.get("after")), today)
+        except (TypeError, ValueError):
+            first_day = today
+        first_day = min(first_day, today + timedelta(days=max(service.horizon_days, 0)))
+        begin = local.localize(datetime.combine(first_day, datetime.min.time()))
+        begin = begin.astimezone(pytz.utc).replace(tzinfo=None)
+        free = slots._free_slots(service, begin, begin + timedelta(days=SLOT_DAYS),
+                                 member if member else None)
+        days = {}
+        for slot in free:
+            moment = pytz.utc.localize(slot.start).astimezone(local)
+            days.setdefault(moment.date(), []).append(
+                (slot.start.strftime("%Y-%m-%dT%H:%M"),
+                 tools.format_time(request.env, moment.time(), tz=tz_name, time_format="short"))
+            )
+        values.update({
+            "members": members,
+            "member": member,
+            "days": [(tools.format_date(request.env, day, date_format="EEEE d MMMM"), times)
+                     for day, times in sorted(days.items())],
+            "later": (first_day + timedelta(days=SLOT_DAYS)).isoformat(),
+            "earlier": (first_day - timedelta(days=SLOT_DAYS)).isoformat()
+            if first_day > today else False,
+        })
+        if errors.get("start"):
+            values["next_free"] = [
+                tools.format_datetime(request.env, slot.start, tz=tz_name, dt_format="medium")
+                for slot in slots._next_free(service, members=member if member else None)
+            ]
+        return values
+
+    def _booking_when(self, inbound, params):
+        """When the appointment booked by this post is, in the visitor's
+        time zone (or False)."""
+        if not (inbound.web_start and inbound.calendar_event_id):
+            return False
+        tz_name = self._visitor_tz(params.get("tz"))
+        when = tools.format_datetime(request.env, inbound.web_start, tz=tz_name,
+                                     dt_format="full")
+        return f"{when} ({tz_name})"
+
+    def _visitor_tz(self, wanted=None):
+        """The visitor's time zone: chosen on the page, else their browser's
+        (the ``tz`` cookie), their account's, else the company's."""
+        for tz_name in (wanted, request.httprequest.cookies.get("tz"),
+                        None if request.env.user._is_public() else request.env.user.tz):
+            if tz_name and tz_name in pytz.all_timezones_set:
+                return tz_name
+        return company_tz(request.website.company_id)
 
     def _customer(self):
         """The logged-in customer, whose contact data the forms use."""
@@ -200,7 +285,8 @@ class CustomerForms(http.Controller):
         """A bot filled the hidden field: keep its post as spam, tell it
         nothing."""
         # Its files are not kept: nothing a bot sends is stored beyond the text.
-        values = dict(values, state="spam", filter_reason="Honeypot field filled",
+        values = dict(values, state="spam",
+                      filter_reason_data=to_json(_lt("Honeypot field filled")),
                       attachments=[])
         inbound, _created = door._store_post(token, values)
         return inbound

@@ -14,6 +14,9 @@ from . import autoreg_door_website
 from . import autoreg_assignment_policy
 from . import autoreg_web_form_validator
 from . import autoreg_web_service
+from . import autoreg_booking_slot
+from . import autoreg_booking
+from . import autoreg_booking_telegram
 from . import autoreg_sender_rule
 from . import autoreg_telegram_bot
 from . import autoreg_telegram_chat
@@ -26,5 +29,12 @@ from . import res_partner
 from . import res_users
 from . import resource_resource
 from . import mail_thread
+from . import fetchmail_server
+from . import base_automation
 from . import res_company
 from . import res_config_settings
+from . import autoreg_erasure_block
+from . import autoreg_erasure
+from . import autoreg_erasure_log
+from . import autoreg_consent_notice
+from . import autoreg_consent_withdrawal

@@ -7,7 +7,10 @@ round-robin among available members, or the least busy one. Each choice
 comes with a sentence saying why, kept on the request.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
+from odoo.tools import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 
 class AutoregAssignmentPolicy(models.AbstractModel):
@@ -19,12 +22,12 @@ class AutoregAssignmentPolicy(models.AbstractModel):
         """:return: ``(user, reason, to_dispatch)``; user may be empty."""
         owner_ticket = ticket._autoreg_other_open_ticket_with_owner()
         if owner_ticket and owner_ticket.user_id in self._available_members(team):
-            return owner_ticket.user_id, _(
+            return owner_ticket.user_id, _lt(
                 "Open request %(number)s of this customer is owned by %(user)s.",
                 number=owner_ticket.number, user=owner_ticket.user_id.name,
             ), False
         if team.autoreg_assignment_policy == "dispatcher":
-            return self._to_dispatcher(team, _("Distributed by hand."))
+            return self._to_dispatcher(team, _lt("Distributed by hand."))
         pick = getattr(self, f"_pick_{team.autoreg_assignment_policy}")
         user, reason = pick(team)
         if user:
@@ -44,7 +47,7 @@ class AutoregAssignmentPolicy(models.AbstractModel):
     @api.model
     def _to_dispatcher(self, team, reason):
         dispatcher = team._autoreg_dispatcher()
-        return dispatcher, _(
+        return dispatcher, _lt(
             "%(reason)s To dispatch by %(user)s.", reason=reason, user=dispatcher.name or "?"
         ), True
 
@@ -52,7 +55,7 @@ class AutoregAssignmentPolicy(models.AbstractModel):
     def _pick_round_robin(self, team):
         members = self._available_members(team)
         if not members:
-            return self.env["res.users"], _("No member of the team is available.")
+            return self.env["res.users"], _lt("No member of the team is available.")
         # Turns are numbered by a PostgreSQL sequence: concurrent intakes of
         # the team draw different numbers without waiting for each other, so
         # two requests arriving together go to different members. A turn
@@ -61,7 +64,7 @@ class AutoregAssignmentPolicy(models.AbstractModel):
         # order is even over time, not strictly alternating.
         turn = self._next_turn(team)
         user = members[(turn - 1) % len(members)]
-        return user, _("Round-robin turn of %(user)s.", user=user.name)
+        return user, _lt("Round-robin turn of %(user)s.", user=user.name)
 
     @api.model
     def _next_turn(self, team):
@@ -87,7 +90,7 @@ class AutoregAssignmentPolicy(models.AbstractModel):
             if not team.autoreg_max_open or open_counts.get(user.id, 0) < team.autoreg_max_open
         ]
         if not candidates:
-            return self.env["res.users"], _("Every available member has reached the cap.")
+            return self.env["res.users"], _lt("Every available member has reached the cap.")
         count, _user_id, user = min(candidates, key=lambda row: row[:2])
-        return user, _("Least busy: %(user)s has %(count)s open requests.",
-                       user=user.name, count=count)
+        return user, _lt("Least busy: %(user)s has %(count)s open requests.",
+                         user=user.name, count=count)

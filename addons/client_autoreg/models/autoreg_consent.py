@@ -14,6 +14,7 @@ import secrets
 from datetime import timedelta
 
 from odoo import _, api, fields, models, tools
+from odoo.exceptions import UserError
 
 STATES = [
     ("pending", "Waiting for confirmation"),
@@ -22,6 +23,26 @@ STATES = [
     ("withdrawn", "Withdrawn"),
 ]
 CONFIRMATION_DAYS = 7
+LEGAL_BASES = [
+    ("consent", "Prior express consent (LSSI art. 21.1, GDPR art. 6(1)(a))"),
+    ("existing_customer", "Existing customer, similar products (LSSI art. 21.2)"),
+]
+GIVEN_HOW = [
+    ("website", "Website form checkbox"),
+    ("telegram", "Telegram /subscribe"),
+    ("mail", "Email asking for it"),
+    ("staff", "Entered by staff"),
+    ("existing_customer", "Recorded by staff: existing customer"),
+]
+WITHDRAWN_HOW = [
+    ("telegram", "/stop in Telegram"),
+    ("mail", "STOP by email"),
+    ("unsubscribe", "Unsubscribe link of a newsletter"),
+    ("erasure", "Erasure or block of the person's data"),
+    ("staff", "Staff"),
+]
+# The context key the doors set to say how a consent is withdrawn.
+WITHDRAWN_HOW_CONTEXT = "autoreg_withdrawn_how"
 
 
 class AutoregConsent(models.Model):
@@ -51,6 +72,23 @@ class AutoregConsent(models.Model):
         string="Wording", readonly=True, help="What the person agreed to, as shown to them."
     )
     consent_date = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    notice_id = fields.Many2one(
+        comodel_name="autoreg.consent.notice", string="Notice", readonly=True,
+        ondelete="restrict", help="The notice the person read before agreeing.",
+    )
+    notice_version = fields.Integer(
+        readonly=True, help="The version of the notice when the consent was given."
+    )
+    legal_basis = fields.Selection(
+        selection=LEGAL_BASES, required=True, readonly=True, default="consent",
+        help="Why the company may send the newsletter: the person's consent, or the "
+        "existing-customer exception, which staff record explicitly, never assumed.",
+    )
+    given_how = fields.Selection(selection=GIVEN_HOW, string="Given by", readonly=True)
+    withdrawn_how = fields.Selection(
+        selection=WITHDRAWN_HOW, string="Withdrawn by", readonly=True
+    )
+    proof = fields.Text(compute="_compute_proof", help="What the record proves, in words.")
     state = fields.Selection(selection=STATES, required=True, readonly=True, default="pending")
     state_reason = fields.Char(string="Reason", readonly=True)
     confirmed_date = fields.Datetime(readonly=True)
@@ -59,6 +97,10 @@ class AutoregConsent(models.Model):
     company_id = fields.Many2one(
         comodel_name="res.company", readonly=True, default=lambda self: self.env.company
     )
+
+    def _compute_proof(self):
+        for consent in self:
+            consent.proof = consent._proof() if consent.id else False
 
     # ------------------------------------------------------------------
     # Recording consent
@@ -77,7 +119,12 @@ class AutoregConsent(models.Model):
         """
         email = tools.email_normalize(email or partner.email or "")
         consents = self.browse()
+        company = inbound.company_id or self.env.company
+        lang = self.env.context.get("lang") or partner.lang
         for mailing_list in channel.autoreg_mailing_list_ids:
+            notice = self.env["autoreg.consent.notice"]._current(
+                mailing_list, channel, lang, company
+            )
             values = {
                 "partner_id": partner.id,
                 "email": email or partner.email or "-",
@@ -85,7 +132,10 @@ class AutoregConsent(models.Model):
                 "channel_id": channel.id,
                 "inbound_id": inbound.id,
                 "consent_text": text,
-                "company_id": inbound.company_id.id or self.env.company.id,
+                "notice_id": notice.id,
+                "notice_version": notice.version,
+                "given_how": inbound.door or "staff",
+                "company_id": company.id,
             }
             refusal = self._refusal(email)
             if refusal:
@@ -154,20 +204,78 @@ class AutoregConsent(models.Model):
             {"state": "confirmed", "confirmed_date": fields.Datetime.now(), "state_reason": False}
         )
 
-    def _withdraw(self, reason):
+    def _withdraw(self, reason, how=None):
         """The person takes the consent back (DPDP: as easily as they gave
         it): the address leaves the list; the record stays as the proof of
-        both."""
+        both. ``how``: a key of ``WITHDRAWN_HOW`` (default: what the door
+        says in the context, else staff)."""
+        how = how or self.env.context.get(WITHDRAWN_HOW_CONTEXT) or "staff"
         for consent in self.filtered(lambda rec: rec.state in ("confirmed", "pending")):
             # sudo: the mailing contacts belong to the marketing app
             subscriptions = self.env["mailing.subscription"].sudo().search([
                 ("list_id", "=", consent.mailing_list_id.id),
                 ("contact_id.email_normalized", "=", consent.email),
             ])
-            subscriptions.write({"opt_out": True})
-            consent.write({"state": "withdrawn", "state_reason": reason,
+            subscriptions.with_context(**{WITHDRAWN_HOW_CONTEXT: how}).write({"opt_out": True})
+            consent.write({"state": "withdrawn", "state_reason": reason, "withdrawn_how": how,
                            "withdrawn_date": fields.Datetime.now()})
         return True
+
+    @api.model
+    def _record_existing_customer(self, partner, mailing_list):
+        """Staff record that ``partner`` is an existing customer who may get
+        ``mailing_list`` about products similar to what they had (LSSI art.
+        21.2), with the opt-out every newsletter carries. Recorded as its own
+        legal basis, and only for a contact with a request of their own."""
+        self.env.user._autoreg_check_manager(
+            _("Only intake managers record the existing-customer exception."))
+        email = tools.email_normalize(partner.email or "")
+        if not self.env["helpdesk.ticket"].sudo().search_count(
+                [("partner_id", "=", partner.id)], limit=1):
+            raise UserError(_(
+                "%(name)s has no request with the company: they are no existing "
+                "customer. Ask for their consent.", name=partner.display_name))
+        refusal = self._refusal(email)
+        if refusal:
+            raise UserError(refusal)
+        consent = self.sudo().create({
+            "partner_id": partner.id,
+            "email": email,
+            "mailing_list_id": mailing_list.id,
+            "legal_basis": "existing_customer",
+            "given_how": "existing_customer",
+            "consent_text": _(
+                "Existing customer (LSSI art. 21.2): newsletter about products or services "
+                "similar to those contracted, with an opt-out in every message. Recorded "
+                "by %(user)s.", user=self.env.user.name),
+            "company_id": self.env.company.id,
+        })
+        consent._subscribe()
+        return consent.with_env(self.env)
+
+    def _proof(self):
+        """What the consent proves, as a text a regulator can read."""
+        self.ensure_one()
+        consent = self.sudo()
+        lines = [
+            _("Address: %(email)s (contact #%(id)s)", email=consent.email,
+              id=consent.partner_id.id),
+            _("List: %(list)s", list=consent.mailing_list_id.name),
+            _("Legal basis: %(basis)s",
+              basis=dict(consent._fields["legal_basis"]._description_selection(self.env))[
+                  consent.legal_basis]),
+            _("Given on %(date)s, through %(channel)s (%(how)s)", date=consent.consent_date,
+              channel=consent.channel_id.name or "-", how=consent.given_how or "-"),
+            _("Notice: version %(version)s", version=consent.notice_version or "-"),
+            consent.notice_id.text or consent.consent_text or "",
+        ]
+        if consent.confirmed_date:
+            lines.append(_("Confirmed on %(date)s", date=consent.confirmed_date))
+        if consent.withdrawn_date:
+            lines.append(_("Withdrawn on %(date)s (%(how)s): %(reason)s",
+                           date=consent.withdrawn_date, how=consent.withdrawn_how or "-",
+                           reason=consent.state_reason or ""))
+        return "\n".join(lines)
 
     # ------------------------------------------------------------------
     # Double opt-in

@@ -24,8 +24,12 @@ import authres
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
+from odoo.tools import LazyTranslate
+
+from ..tools.stored_text import to_json
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
 AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond")
@@ -151,7 +155,7 @@ class AutoregDoorMail(models.AbstractModel):
         if inbound.state == "received":
             # The gateway returned without routing: a duplicate Message-Id of
             # a mail it already has, or a mail loop.
-            inbound._finish("ignored", _("Not routed by the mail gateway (duplicate or loop)"))
+            inbound._finish("ignored", _lt("Not routed by the mail gateway (duplicate or loop)"))
 
     @api.model
     def _thread_id_of(self, inbound):
@@ -198,6 +202,7 @@ class AutoregDoorMail(models.AbstractModel):
             "team_id": team.id,
             "user_id": False,
             "channel_id": inbound.channel_id.id,
+            "partner_name": inbound.partner_id.name,
         }
         return (route[0], False, custom_values, route[3], route[4])
 
@@ -221,8 +226,8 @@ class AutoregDoorMail(models.AbstractModel):
         another application): nothing for intake to register."""
         model = routes[0][0] if routes else False
         values = {"state": "passed", "processed_date": fields.Datetime.now(),
-                  "filter_reason": _("Delivered by the mail gateway to %(model)s",
-                                     model=model or "?")}
+                  "filter_reason_data": to_json(_lt(
+                      "Delivered by the mail gateway to %(model)s", model=model or "?"))}
         if model == "helpdesk.ticket" and thread_id:
             values["ticket_id"] = thread_id
         inbound.write(values)
@@ -243,9 +248,10 @@ class AutoregDoorMail(models.AbstractModel):
         reason = self._spam_reason(inbound, message)
         if reason:
             return "spam", reason
-        if self._first_words(inbound) & STOP_WORDS:
+        words = self._first_words(inbound)  # the body is read once
+        if words & STOP_WORDS:
             return self._unsubscribe(inbound)
-        if self._asks_subscription(inbound):
+        if words & SUBSCRIBE_WORDS:
             return self._subscribe(inbound)
         return False, False
 
@@ -254,12 +260,12 @@ class AutoregDoorMail(models.AbstractModel):
         """What the company's own mail server proved of the sender."""
         results = self._auth_results(message)
         if results is None and self._settings()._autoreg_param("mail_unauthenticated") == "review":
-            inbound.write({"sender_unverified": True, "filter_reason": _(
-                "No authentication results from the company's mail server")})
+            inbound.write({"sender_unverified": True, "filter_reason_data": to_json(_lt(
+                "No authentication results from the company's mail server"))})
             return
         reason = self._untrusted_reason(results or {})
         if reason:
-            inbound.write({"sender_unverified": True, "filter_reason": reason})
+            inbound.write({"sender_unverified": True, "filter_reason_data": to_json(reason)})
             return
         proof = "mail" if (results or {}).get("dmarc") == "pass" else "mailbox"
         inbound.sender_email_proof = proof
@@ -272,37 +278,38 @@ class AutoregDoorMail(models.AbstractModel):
     def _auto_reply_reason(self, message):
         auto_submitted = (message.get("Auto-Submitted") or "").strip().lower()
         if auto_submitted and auto_submitted != "no":
-            return _("Automatic message (Auto-Submitted: %s)", auto_submitted)
+            return _lt("Automatic message (Auto-Submitted: %s)", auto_submitted)
         precedence = (message.get("Precedence") or "").strip().lower()
         if precedence in ("bulk", "junk"):
-            return _("Bulk mail (Precedence: %s)", precedence)
+            return _lt("Bulk mail (Precedence: %s)", precedence)
         for header in AUTO_REPLY_HEADERS:
             if message.get(header):
-                return _("Automatic reply (%s)", header)
+                return _lt("Automatic reply (%s)", header)
         if message.get_content_type() == "multipart/report":
-            return _("Delivery report")
+            return _lt("Delivery report")
         sender = tools.email_normalize(message.get("From") or "") or ""
         if sender.partition("@")[0] in BOUNCE_SENDERS:
-            return _("Bounce from %s", sender)
+            return _lt("Bounce from %s", sender)
         return False
 
     @api.model
     def _spam_reason(self, inbound, message):
         if (message.get("X-Spam-Flag") or "").strip().lower() == "yes":
-            return _("Marked as spam upstream (X-Spam-Flag)")
+            return _lt("Marked as spam upstream (X-Spam-Flag)")
         if (message.get("X-Spam-Status") or "").strip().lower().startswith("yes"):
-            return _("Marked as spam upstream (X-Spam-Status)")
+            return _lt("Marked as spam upstream (X-Spam-Status)")
         score = self._spam_score(message)
         threshold = self._spam_score_threshold()
         if score is not None and score >= threshold:
-            return _("Spam score %(score)s reaches %(threshold)s", score=score, threshold=threshold)
+            return _lt("Spam score %(score)s reaches %(threshold)s",
+                       score=score, threshold=threshold)
         if (self._auth_results(message) or {}).get("dmarc") == "fail":
-            return _("DMARC check failed: the sender's address is forged")
+            return _lt("DMARC check failed: the sender's address is forged")
         email_normalized = inbound._sender_email_normalized()
         if email_normalized and self.env["mail.blacklist"].sudo().search_count(
             [("email", "=", email_normalized)], limit=1
         ):
-            return _("Sender is on the email blacklist")
+            return _lt("Sender is on the email blacklist")
         return False
 
     @api.model
@@ -311,7 +318,7 @@ class AutoregDoorMail(models.AbstractModel):
             return False
         failed = [check.upper() for check in ("spf", "dkim") if results.get(check) == "fail"]
         if failed:
-            return _("%s check failed: sender not verified", " and ".join(failed))
+            return _lt("%s check failed: sender not verified", " and ".join(failed))
         return False
 
     @api.model
@@ -320,6 +327,13 @@ class AutoregDoorMail(models.AbstractModel):
         header (RFC 8601) added by one of the company's own servers, or None
         when there is none: headers from other servers, or anything the
         sender wrote, are not evidence."""
+        # Read by the signals and by the spam filter: parsed once per mail.
+        if "_autoreg_auth_results" not in vars(message):
+            message._autoreg_auth_results = self._parse_auth_results(message)
+        return message._autoreg_auth_results
+
+    @api.model
+    def _parse_auth_results(self, message):
         own = self._trusted_authserv_ids()
         if not own:
             return None
@@ -371,10 +385,6 @@ class AutoregDoorMail(models.AbstractModel):
         return {text.strip(" .!¡").lower() for text in (inbound.subject or "", first_line)}
 
     @api.model
-    def _asks_subscription(self, inbound):
-        return bool(self._first_words(inbound) & SUBSCRIBE_WORDS)
-
-    @api.model
     def _unsubscribe(self, inbound):
         """A mail saying STOP: every newsletter consent of this address is
         withdrawn (taking consent back needs no proof: it sends nothing)."""
@@ -383,7 +393,7 @@ class AutoregDoorMail(models.AbstractModel):
             ("state", "in", ("confirmed", "pending")),
         ])
         consents._withdraw(_("STOP received by email"))
-        return "ignored", _("Newsletter consent withdrawn")
+        return "ignored", _lt("Newsletter consent withdrawn")
 
     @api.model
     def _subscribe(self, inbound):
@@ -401,4 +411,4 @@ class AutoregDoorMail(models.AbstractModel):
             _("Email asking to subscribe: %(subject)s", subject=inbound.subject or ""),
             verified=inbound.sender_email_proof == "mail",
         )
-        return "ignored", _("Newsletter consent given")
+        return "ignored", _lt("Newsletter consent given")

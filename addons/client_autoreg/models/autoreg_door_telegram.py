@@ -18,7 +18,11 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from odoo import _, api, fields, models, tools
-from odoo.tools import html2plaintext, plaintext2html
+from odoo.tools import LazyTranslate, html2plaintext, plaintext2html
+
+from ..tools.stored_text import to_json
+
+_lt = LazyTranslate(__name__)
 
 # What Telegram calls the files a message can carry, and a name for each
 # when the customer's app gives none.
@@ -143,17 +147,21 @@ class AutoregDoorTelegram(models.AbstractModel):
 
     @api.model
     def _process(self, inbound):
+        if self.env["autoreg.booking.telegram"]._is_callback(inbound):
+            return self.env["autoreg.booking.telegram"]._on_callback(inbound)
         message = self._parse_update(inbound.payload).message
         if not (message and message.from_user):
             return inbound._finish(
-                "ignored", _("Not a message from a person (edit, channel post…)")
+                "ignored", _lt("Not a message from a person (edit, channel post…)")
             )
         if message.chat.type != ChatType.PRIVATE:
-            return inbound._finish("ignored", _("The bot only serves private chats"))
+            return inbound._finish("ignored", _lt("The bot only serves private chats"))
         chat = self.env["autoreg.telegram.chat"]._of_update(
             inbound.telegram_bot_id, message.chat, message.from_user
         )
         inbound.telegram_chat_id = chat
+        if self._command(message) == "/privacy":
+            return self._privacy(inbound, chat)
         if message.contact:
             return self._link_contact(inbound, chat, message)
         linked_by = self._deep_link_partner(inbound, message)
@@ -164,14 +172,16 @@ class AutoregDoorTelegram(models.AbstractModel):
         command = self._command(message)
         if command == "/start":
             chat._say(chat._texts()["greeting"])
-            return inbound._finish("ignored", _("Conversation started"))
+            return inbound._finish("ignored", _lt("Conversation started"))
         if command == "/subscribe":
             return self._subscribe(inbound, chat, message)
         if command == "/stop":
             return self._unsubscribe(inbound, chat)
+        if command == "/book":
+            return self.env["autoreg.booking.telegram"]._on_book(inbound, chat)
         self._fetch_files(inbound, message)
         if not (inbound.body or inbound.attachment_ids):
-            return inbound._finish("ignored", _("Nothing to register (sticker, location…)"))
+            return inbound._finish("ignored", _lt("Nothing to register (sticker, location…)"))
         inbound.partner_id = chat.partner_id
         return inbound._run_corridor()
 
@@ -193,7 +203,7 @@ class AutoregDoorTelegram(models.AbstractModel):
     def _link_signed_in_customer(self, inbound, chat, partner):
         """The chat was opened from the customer's portal: link it to them."""
         self._link_chat(inbound, chat, partner, "linked_portal",
-                        _("Chat opened from the portal: linked to the contact"))
+                        _lt("Chat opened from the portal: linked to the contact"))
 
     @api.model
     def _link_chat(self, inbound, chat, partner, text_key, reason, **chat_values):
@@ -217,7 +227,7 @@ class AutoregDoorTelegram(models.AbstractModel):
         if not (typed or partner.email):
             chat._say(chat._texts()["subscribe_email"])
             return inbound._finish(
-                "ignored", _("Newsletter: the customer has no email address yet")
+                "ignored", _lt("Newsletter: the customer has no email address yet")
             )
         # Only an address proven on the contact is subscribed at once; a
         # typed one, or one nobody proved, is confirmed by email first.
@@ -229,7 +239,7 @@ class AutoregDoorTelegram(models.AbstractModel):
         if consents and set(consents.mapped("state")) == {"refused"}:
             key = "subscribe_refused"
         chat._say(chat._texts()[key])
-        return inbound._finish("ignored", _("Newsletter consent given"))
+        return inbound._finish("ignored", _lt("Newsletter consent given"))
 
     @api.model
     def _unsubscribe(self, inbound, chat):
@@ -240,7 +250,14 @@ class AutoregDoorTelegram(models.AbstractModel):
         ])
         consents._withdraw(_("/stop sent to the Telegram bot"))
         chat._say(chat._texts()["unsubscribed"])
-        return inbound._finish("ignored", _("Newsletter consent withdrawn"))
+        return inbound._finish("ignored", _lt("Newsletter consent withdrawn"))
+
+    @api.model
+    def _privacy(self, inbound, chat):
+        """``/privacy``, known customer or not: what is stored, and the
+        company's privacy notice."""
+        chat._say(chat._texts()["privacy"])
+        return inbound._finish("ignored", _lt("Privacy notice sent"))
 
     @api.model
     def _ask_phone(self, inbound, chat, message):
@@ -253,15 +270,16 @@ class AutoregDoorTelegram(models.AbstractModel):
         if not chat._last_message_asked_phone():
             chat._say(texts["phone_prompt"], ask_phone=True)
         if self._command(message) == "/start":
-            return inbound._finish("ignored", _("Conversation started"))
-        inbound.write({"state": "waiting", "filter_reason": _("Waiting for the phone number")})
+            return inbound._finish("ignored", _lt("Conversation started"))
+        inbound.write({"state": "waiting",
+                       "filter_reason_data": to_json(_lt("Waiting for the phone number"))})
 
     @api.model
     def _link_contact(self, inbound, chat, message):
         contact = message.contact
         if contact.user_id != message.from_user.id:
             chat._say(chat._texts()["foreign_contact"], ask_phone=True)
-            return inbound._finish("ignored", _("Shared the contact of someone else"))
+            return inbound._finish("ignored", _lt("Shared the contact of someone else"))
         phone = contact.phone_number.strip()
         if not phone.startswith("+"):
             phone = "+" + phone  # Telegram sends international numbers, without the +
@@ -281,10 +299,10 @@ class AutoregDoorTelegram(models.AbstractModel):
         )
         if not partner:
             chat._say(chat._texts()["invalid_phone"], ask_phone=True)
-            return inbound._finish("ignored", _("The shared phone number is not valid"))
+            return inbound._finish("ignored", _lt("The shared phone number is not valid"))
         self._link_chat(
             inbound, chat, partner, "linked",
-            _("Phone number shared: the chat is linked to the contact"),
+            _lt("Phone number shared: the chat is linked to the contact"),
             phone=partner.phone_sanitized or phone,
         )
 
@@ -294,7 +312,7 @@ class AutoregDoorTelegram(models.AbstractModel):
         waiting = self.env["autoreg.inbound"].search(
             [("telegram_chat_id", "=", chat.id), ("state", "=", "waiting")], order="id"
         )
-        waiting.write({"state": "received", "filter_reason": False})
+        waiting.write({"state": "received", "filter_reason_data": False})
         waiting._process()
 
     @api.model
@@ -372,6 +390,15 @@ class AutoregDoorTelegram(models.AbstractModel):
     # ------------------------------------------------------------------
     # Answer: the chat follows the request
     # ------------------------------------------------------------------
+
+    @api.model
+    def _register_request(self, inbound, team):
+        """A time chosen with ``/book`` is booked first (autoreg.booking)."""
+        if inbound.web_start:
+            return self.env["autoreg.booking"]._register_booked(
+                inbound, team, super()._register_request
+            )
+        return super()._register_request(inbound, team)
 
     @api.model
     def _after_register(self, inbound, ticket, created):

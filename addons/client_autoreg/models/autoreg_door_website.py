@@ -6,8 +6,10 @@ form and validates the post (``autoreg.web.form.validator``); the post is
 stored here (key: the submission token the form page was rendered with, so
 a double click registers once), then processed: a registration only
 resolves the contact; a request or an order becomes a ticket; an
-appointment also gets a tentative calendar event for the assignee. The
-customer gets a confirmation email.
+appointment books the chosen free time (``autoreg.booking``) before its
+request is registered, and the request goes to the member who holds it. The
+customer gets a confirmation email (with the invitation, for an
+appointment).
 """
 
 import logging
@@ -20,7 +22,8 @@ from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
-# Preferred time slots of appointments: (key, start hour, label)
+# The fixed windows of the appointment form before online booking, kept to
+# read and process the posts stored then: (key, start hour, label)
 TIME_SLOTS = [("09", 9, "09:00–12:00"), ("12", 12, "12:00–15:00"), ("15", 15, "15:00–18:00")]
 # The wording of the form's checkbox, kept with each consent.
 WEB_CONSENT_TEXT = "Send me news and offers by email. I can unsubscribe at any time."
@@ -82,11 +85,31 @@ class AutoregDoorWebsite(models.AbstractModel):
     def _process(self, inbound):
         if inbound.web_form == "register":
             self._register_contact(inbound)
+        elif inbound.web_start:
+            self._process_booking(inbound)
         else:
             inbound._run_corridor()
         if inbound.state == "done" and inbound.newsletter_consent:
             # typed by a visitor: confirmed by email first
             inbound._give_consent(WEB_CONSENT_TEXT, verified=False)
+
+    @api.model
+    def _process_booking(self, inbound):
+        """An appointment: all (booking, request, event) or nothing; a time
+        that cannot be booked any more ends the post with the reason, which
+        the visitor is shown with the next free times, or emailed when the
+        post was processed later by the intake job."""
+        refusal = self.env["autoreg.booking"]._run_booked_corridor(inbound)
+        if refusal and not self.env.context.get("autoreg_visitor_waits"):
+            self._tell_refused(inbound)
+
+    @api.model
+    def _tell_refused(self, inbound):
+        """The time could not be booked and the visitor left the page: an
+        email with nothing they wrote, within the day's receipts."""
+        if inbound.sender_email and self._receipts_today(inbound) < RECEIPTS_PER_DAY:
+            template = self.env.ref("client_autoreg.mail_template_booking_refused")
+            template.with_context(lang=inbound.partner_id.lang).send_mail(inbound.id)
 
     @api.model
     def _register_contact(self, inbound):
@@ -100,7 +123,12 @@ class AutoregDoorWebsite(models.AbstractModel):
 
     @api.model
     def _register_request(self, inbound, team):
-        ticket, created = super()._register_request(inbound, team)
+        if inbound.web_start:
+            ticket, created = self.env["autoreg.booking"]._register_booked(
+                inbound, team, super()._register_request
+            )
+        else:
+            ticket, created = super()._register_request(inbound, team)
         category = inbound.web_service_id.category_id
         if created and category:
             ticket.category_id = category
@@ -110,13 +138,14 @@ class AutoregDoorWebsite(models.AbstractModel):
     def _after_register(self, inbound, ticket, created):
         if not inbound.web_form:
             return
-        if inbound.web_service_id.kind == "appointment":
+        if inbound.web_service_id.kind == "appointment" and not inbound.web_start:
             self._book_appointment(inbound)
         self._confirm(inbound)
 
     @api.model
     def _book_appointment(self, inbound):
-        """A tentative event in the assignee's calendar, with the customer."""
+        """A post of the former form (a preferred window, stored before
+        online booking): a tentative event in the assignee's calendar."""
         ticket = inbound.ticket_id
         owner = ticket.user_id
         if not (owner and inbound.web_date and inbound.web_slot):
@@ -161,6 +190,16 @@ class AutoregDoorWebsite(models.AbstractModel):
         company's mail to strangers."""
         partner = inbound.partner_id
         if not partner.email:
+            return
+        booking = self.env["autoreg.booking"].search(
+            [("inbound_id", "=", inbound.id), ("state", "=", "booked")], limit=1
+        )
+        if booking:
+            # nothing the visitor wrote, links only to manage this booking
+            if partner._autoreg_email_proven() or (
+                self._receipts_today(inbound) < RECEIPTS_PER_DAY
+            ):
+                booking._send_confirmation()
             return
         # The light layout shows the request's title, written by the visitor.
         layout = False

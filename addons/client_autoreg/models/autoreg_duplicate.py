@@ -56,10 +56,17 @@ class AutoregDuplicate(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "message": _("%(count)s new pairs of likely duplicates.", count=found),
+                "message": self._found_message(found),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def _found_message(self, found):
+        if not found:
+            return _("No new pair of likely duplicates.")
+        if found == 1:
+            return _("One new pair of likely duplicates.")
+        return _("%(count)s new pairs of likely duplicates.", count=found)
 
     @api.model
     def _find(self):

@@ -23,7 +23,7 @@ through in one place, ``_door()``.
 
 import logging
 import textwrap
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import lxml.html
 from markupsafe import Markup
@@ -31,12 +31,14 @@ from markupsafe import Markup
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import html2plaintext
+from odoo.tools import LazyTranslate, html2plaintext
 
+from ..tools.stored_text import to_json, to_text
 from .autoreg_sender_rule import is_public_mail_domain
 from .res_partner import PROOFS
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 DOORS = [("mail", "Email"), ("telegram", "Telegram"), ("website", "Website")]
 STATES = [
@@ -105,8 +107,13 @@ class AutoregInbound(models.Model):
         selection=STATES, default="received", required=True, readonly=True, index=True
     )
     error_message = fields.Text(readonly=True)
+    filter_reason_data = fields.Json(
+        readonly=True, copy=False,
+        help="Why the message was held, as its English source text and arguments.",
+    )
     filter_reason = fields.Char(
-        readonly=True, help="Why the message was held for review, filed as spam or ignored."
+        compute="_compute_filter_reason", inverse="_inverse_filter_reason", readonly=True,
+        help="Why the message was held for review, filed as spam or ignored.",
     )
     sender_unverified = fields.Boolean(
         readonly=True,
@@ -200,16 +207,23 @@ class AutoregInbound(models.Model):
     calendar_event_id = fields.Many2one(
         comodel_name="calendar.event", string="Appointment", readonly=True, ondelete="set null"
     )
+    web_start = fields.Datetime(string="Chosen time", readonly=True)
+    web_member_id = fields.Many2one(
+        comodel_name="res.users", string="Chosen member", readonly=True, ondelete="set null",
+        help="The member the visitor chose to book with (empty: any free member).",
+    )
 
     # Figures of the intake dashboard (averaged in graph and pivot views)
     review_decision = fields.Selection(
         selection=[("approved", "Approved"), ("rejected", "Rejected as spam")], readonly=True
     )
     spam_rate = fields.Float(
-        string="Spam (%)", compute="_compute_rates", store=True, aggregator="avg"
+        string="Spam (%)", compute="_compute_rates", store=True, aggregator="avg",
+        precompute=True,  # written with the new record, not by an UPDATE after it
     )
     approval_rate = fields.Float(
         string="Approved in review (%)", compute="_compute_rates", store=True, aggregator="avg",
+        precompute=True,
         help="Of the reviewed messages, the share approved (see Review Outcomes; "
         "messages never reviewed count as 0).",
     )
@@ -229,6 +243,23 @@ class AutoregInbound(models.Model):
     @api.model
     def _selection_web_slot(self):
         return self.env["autoreg.door.website"]._slot_selection()
+
+    @api.depends("name")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        # A message without text is named in the reader's language.
+        for inbound in self:
+            inbound.display_name = inbound.name or _("(no content)")
+
+    @api.depends("filter_reason_data")
+    @api.depends_context("lang")
+    def _compute_filter_reason(self):
+        for inbound in self:
+            inbound.filter_reason = to_text(inbound.filter_reason_data, self.env.lang)
+
+    def _inverse_filter_reason(self):
+        for inbound in self:
+            inbound.filter_reason_data = to_json(inbound.filter_reason)
 
     @api.depends("state", "review_decision")
     def _compute_rates(self):
@@ -297,7 +328,7 @@ class AutoregInbound(models.Model):
     @api.model
     def _summarize(self, values):
         text = values.get("subject") or html2plaintext(values.get("body") or "")
-        return textwrap.shorten(text, 80, placeholder="…") or _("(no content)")
+        return textwrap.shorten(text, 80, placeholder="…")
 
     def _store_attachments(self, attachments):
         self.ensure_one()
@@ -318,20 +349,26 @@ class AutoregInbound(models.Model):
     # 2. Process: the door translates, the corridor decides
     # ------------------------------------------------------------------
 
-    def _process(self):
+    def _process(self, created_here=False):
         """Run each message through its door and the corridor; a failing
         message is left in the error state with its reason instead of
         failing its caller.
 
         Concurrency errors are re-raised: the caller's transaction is then
         retried as a whole by Odoo, and the message processed again.
+
+        :param created_here: the messages were stored by this transaction,
+            which has not committed: no other one can see them, so none
+            needs to be kept out
         """
         for inbound in self.filtered(lambda rec: rec.state in RETRYABLE_STATES):
             # One transaction processes a message at a time; another one
             # waiting here fails to serialize and is retried, then sees it done.
-            self.env.cr.execute(
-                "SELECT id FROM autoreg_inbound WHERE id = %s FOR NO KEY UPDATE", (inbound.id,)
-            )
+            if not created_here:
+                self.env.cr.execute(
+                    "SELECT id FROM autoreg_inbound WHERE id = %s FOR NO KEY UPDATE",
+                    (inbound.id,),
+                )
             attempts = inbound.attempt_count + 1
             try:
                 with self.env.cr.savepoint():
@@ -382,7 +419,7 @@ class AutoregInbound(models.Model):
         """
         state, reason = self._door()._filter(self, message)
         if state:
-            self.write({"state": state, "filter_reason": reason})
+            self.write({"state": state, "filter_reason_data": to_json(reason)})
             return False
         partner = self._resolve_sender(team)
         if not partner:
@@ -410,7 +447,7 @@ class AutoregInbound(models.Model):
         blocked sender is filed as spam, an unknown one held for review or
         rejected, by the team's policy (see ``_unknown_sender_decision``)."""
         if not self.partner_id and self._sender_rule() == "block":
-            self.write({"state": "spam", "filter_reason": _("Blocked sender")})
+            self.write({"state": "spam", "filter_reason_data": to_json(_lt("Blocked sender"))})
             return self.env["res.partner"]
         partner = self.partner_id or self._match_or_create_partner(team)
         if not partner:
@@ -435,7 +472,8 @@ class AutoregInbound(models.Model):
                 "email": self.sender_email,
                 "phone": self.sender_phone,
                 "country": self.sender_country_id,
-                "region": self.company_id.country_id,
+                # read for a phone number only (the company's address costs queries)
+                "region": self.sender_phone and self.company_id.country_id,
             },
             self.company_id,
             allow_create=self._unknown_sender_decision(team) == "register",
@@ -474,14 +512,15 @@ class AutoregInbound(models.Model):
     def _hold_or_reject(self, team):
         """An unknown sender: wait for a reviewer, or file as spam."""
         if self._unknown_sender_decision(team) == "reject":
-            self.write({"state": "spam", "filter_reason": _("Unknown sender (team policy)")})
+            self.write({"state": "spam",
+                        "filter_reason_data": to_json(_lt("Unknown sender (team policy)"))})
             return
         self.write(
             {
                 "state": "review",
                 "error_message": False,
                 "team_id": team.id,
-                "filter_reason": self.filter_reason or _("Unknown sender"),
+                "filter_reason_data": self.filter_reason_data or to_json(_lt("Unknown sender")),
             }
         )
         if team:
@@ -530,7 +569,8 @@ class AutoregInbound(models.Model):
     def _finish(self, state, reason):
         """End processing without a request (ignored, passed on...)."""
         self.write(
-            {"state": state, "filter_reason": reason, "processed_date": fields.Datetime.now()}
+            {"state": state, "filter_reason_data": to_json(reason),
+             "processed_date": fields.Datetime.now()}
         )
 
     @api.model
@@ -565,10 +605,37 @@ class AutoregInbound(models.Model):
     @api.model
     def _cron_process_received(self, limit=200):
         """Process messages stored but not processed (a door that deferred
-        processing, or a worker that stopped in between)."""
+        processing, or a worker that stopped in between).
+
+        Run by the scheduler, each message is committed on its own: a
+        conflict with concurrent intake (the same customer, the same
+        member's count of open requests) rolls back that message only. The
+        run stops there, so that a customer's messages keep their order, and
+        the scheduler runs the job again at once for what is left.
+        Called directly (tests, benchmarks), all is one transaction.
+        """
         pending = self.search([("state", "=", "received")], limit=limit, order="id")
-        pending._process()
-        return len(pending)
+        if not self.env.context.get("ir_cron_progress_id"):
+            pending._process()
+            return len(pending)
+        done = 0
+        for inbound in pending:
+            try:
+                inbound._process()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                self.env.cr.rollback()
+                _logger.info("Inbound message %s waits for the next run (concurrent intake)",
+                             inbound.id)
+                # The scheduler runs again at once only after some progress.
+                self.env.ref("client_autoreg.ir_cron_autoreg_process_received").sudo()._trigger(
+                    at=fields.Datetime.now() + timedelta(seconds=5)
+                )
+                break
+            done += 1
+        remaining = self.search_count([("state", "=", "received")])
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done
 
     @api.model
     def _trigger_intake_job(self):
@@ -693,7 +760,7 @@ class AutoregInbound(models.Model):
                     "state": "received",
                     "sender_unverified": False,
                     "review_decision": "approved",
-                    "filter_reason": False,
+                    "filter_reason_data": False,
                 }
             )
             inbound.activity_ids.action_feedback(feedback=_("Approved"))
@@ -775,7 +842,7 @@ class AutoregInbound(models.Model):
             inbound.write(
                 {
                     "state": "spam",
-                    "filter_reason": _("Rejected by a reviewer"),
+                    "filter_reason_data": to_json(_lt("Rejected by a reviewer")),
                     "review_decision": "rejected",
                 }
             )

@@ -25,7 +25,8 @@ FIGURE_DOMAINS = {
     "review_count": [("state", "=", "review")],
     "spam_count": [("state", "=", "spam")],
     "error_count": [("state", "=", "error")],
-    "assigned_count": [("assignment_minutes", "!=", False)],
+    # any value, 0.0 included ("!= False" leaves out those assigned within the second)
+    "assigned_count": ["|", ("assignment_minutes", ">", 0), ("assignment_minutes", "<=", 0)],
 }
 
 
@@ -33,6 +34,11 @@ class AutoregIntakeFigure(models.Model):
     _name = "autoreg.intake.figure"
     _description = "Intake Figures"
     _auto = False
+    # The view reads these columns: the ORM writes them to the database first.
+    _depends = {
+        "autoreg.inbound": ["create_date", "door", "company_id", "state", "assignment_minutes"],
+        "res.company": ["active"],
+    }
     _rec_name = "door"
     _order = "day desc, company_id, door"
 

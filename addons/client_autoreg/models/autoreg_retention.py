@@ -84,7 +84,12 @@ class AutoregRetention(models.AbstractModel):
         total = batches = 0
         while max_batches is None or batches < max_batches:
             batches += 1
-            records = Model.search(domain + [(date_field, "<", cutoff)], limit=batch, order="id")
+            # Data blocked at a person's request is kept until its own date
+            # (LOPDGDD art. 32), when the erasure job destroys it.
+            records = Model.search(
+                domain + [(date_field, "<", cutoff), ("autoreg_blocked_until", "=", False)],
+                limit=batch, order="id",
+            )
             if not records:
                 break
             getattr(self, f"_{action}")(records)

@@ -13,6 +13,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from lxml import etree
 from telegram import Bot
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
@@ -115,6 +116,18 @@ class AutoregTelegramBot(models.Model):
     company_id = fields.Many2one(
         comodel_name="res.company", required=True, default=lambda self: self.env.company
     )
+
+    @api.model
+    def get_view(self, view_id=None, view_type="form", **options):
+        """Only administrators hold tokens, so only they add bots: intake
+        managers get no *New* button (they check, poll and word the bots an
+        administrator added), instead of a form they could not save."""
+        result = super().get_view(view_id, view_type, **options)
+        if view_type in ("list", "form") and not self.env.user.has_group("base.group_system"):
+            arch = etree.fromstring(result["arch"])
+            arch.set("create", "0")
+            result["arch"] = etree.tostring(arch, encoding="unicode")
+        return result
 
     @api.model
     def _new_webhook_secret(self):
@@ -248,7 +261,11 @@ class AutoregTelegramBot(models.Model):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"type": "success", "message": message, "sticky": False},
+            "params": {
+                "type": "success", "message": message, "sticky": False,
+                # the form shows what the call changed (username, last update)
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
         }
 
     # ------------------------------------------------------------------
@@ -304,14 +321,21 @@ class AutoregTelegramBot(models.Model):
     def action_poll(self):
         self.env.user._autoreg_check_manager(_("Only intake managers can poll Telegram bots."))
         # Storing updates creates inbound messages, which only intake does.
+        received = 0
         for bot in self.sudo():
             try:
-                bot._poll()
+                received += bot._poll()
             except TelegramError as error:
                 raise bot._user_error(
                     error, _("Telegram refused to hand over the updates: %(error)s")
                 ) from None
-        return True
+        if not received:
+            return self._notify(_("No new message from Telegram."))
+        if received == 1:
+            return self._notify(_("One new message from Telegram: it is being registered."))
+        return self._notify(_(
+            "%(count)s new messages from Telegram: they are being registered.",
+            count=received))
 
     def _poll(self, limit=100):
         """Fetch the waiting updates with getUpdates and store them."""

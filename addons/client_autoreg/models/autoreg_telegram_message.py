@@ -10,7 +10,12 @@ import logging
 import threading
 from datetime import timedelta
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -280,6 +285,11 @@ class AutoregTelegramMessage(models.Model):
         if not self.reply_markup:
             return None
         markup = json.loads(self.reply_markup)
+        if "inline_keyboard" in markup:  # buttons of /book (autoreg.booking.telegram)
+            return InlineKeyboardMarkup([
+                [InlineKeyboardButton(**button) for button in row]
+                for row in markup["inline_keyboard"]
+            ])
         return ReplyKeyboardMarkup(
             [[KeyboardButton(**button) for button in row] for row in markup["keyboard"]],
             one_time_keyboard=markup.get("one_time_keyboard"),

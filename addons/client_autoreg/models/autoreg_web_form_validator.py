@@ -6,15 +6,15 @@ message per wrong field; nothing a visitor typed is trusted as is.
 """
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import pytz
 from markupsafe import Markup
 
-from odoo import api, fields, models, tools
+from odoo import api, models, tools
 from odoo.tools import plaintext2html
 
-from .autoreg_door_website import TIME_SLOTS, company_tz
+from .autoreg_door_website import company_tz
 
 MAX_FILES = 5
 LIMITS = {"name": 128, "email": 254, "phone": 32, "subject": 200, "description": 5000}
@@ -138,25 +138,37 @@ class AutoregWebFormValidator(models.AbstractModel):
 
     @api.model
     def _parse_appointment(self, text, params, errors):
+        """A service and one of its free times (``start``, naive UTC as the
+        page lists them), with a chosen member or any (``member_id``)."""
+        slots = self.env["autoreg.booking.slot"]
         service = self._offered_service(params, "appointment")
         if not service:
-            errors["service_id"] = self.env._("Please choose a service.")
-        wanted = self._parse_date(params.get("date"), errors)
-        slot = params.get("slot")
-        labels = {key: label for key, _hour, label in TIME_SLOTS}
-        if slot not in labels:
-            errors["slot"] = self.env._("Please choose a time.")
-        elif wanted and self._slot_has_started(wanted, slot):
-            errors["slot"] = self.env._("This time has already started; please choose a later one.")
+            archived = self._archived_service(params)
+            errors["service_id"] = (
+                slots._refusal_message("service") if archived
+                else self.env._("Please choose a service.")
+            )
+        start = self._parse_start(params.get("start"), errors)
+        member = self._parse_member(service, params.get("member_id"), errors)
+        if service and start and "member_id" not in errors:
+            reason, _slot = slots._slot_refusal(service, start, member)
+            if reason:
+                errors["start"] = slots._refusal_message(reason)
+        tz_name = company_tz(self.env.company)
+        when = tools.format_datetime(self.env, start, tz=tz_name, dt_format="medium") \
+            if start else ""
         details = Markup("<p>%s</p>") % self.env._(
-            "%(service)s on %(date)s, %(slot)s",
-            service=service.name or "", date=wanted or "", slot=labels.get(slot, ""),
+            "%(service)s on %(when)s (%(tz)s), with %(member)s",
+            service=service.name or "", when=when, tz=tz_name,
+            member=member.name or self.env._("any available member"),
         )
         notes = plaintext2html(text["description"]) if text["description"] else Markup()
+        local_day = start and pytz.utc.localize(start).astimezone(pytz.timezone(tz_name)).date()
         return {
             "web_service_id": service.id,
-            "web_date": wanted or False,
-            "web_slot": slot if slot in labels else False,
+            "web_start": start or False,
+            "web_member_id": member.id,
+            "web_date": local_day or False,
             "subject": self.env._(
                 "%(service)s for %(name)s", service=service.name or "", name=text["name"]
             )[: LIMITS["subject"]],
@@ -164,27 +176,38 @@ class AutoregWebFormValidator(models.AbstractModel):
         }
 
     @api.model
-    def _slot_has_started(self, day, slot):
-        """Whether ``slot`` of ``day`` has begun, in the company's time."""
-        now = datetime.now(pytz.timezone(company_tz(self.env.company)))
-        start = next(hour for key, hour, _label in TIME_SLOTS if key == slot)
-        return (day, start) <= (now.date(), now.hour)
+    def _archived_service(self, params):
+        # sudo: only whether the posted service was withdrawn is read
+        if not (params.get("service_id") or "").isdigit():
+            return False
+        service = self.env["autoreg.web.service"].sudo().with_context(active_test=False)
+        return bool(service.browse(int(params["service_id"])).exists().filtered(
+            lambda svc: not svc.active))
 
     @api.model
-    def _parse_date(self, raw, errors):
-        today = fields.Date.context_today(self)
+    def _parse_start(self, raw, errors):
+        """A start time as the form lists them: ``YYYY-MM-DDTHH:MM`` in UTC."""
         try:
-            wanted = date.fromisoformat(raw or "")
+            start = datetime.strptime(raw or "", "%Y-%m-%dT%H:%M")
         except ValueError:
-            errors["date"] = self.env._("Please choose a date.")
+            errors["start"] = self.env._("Please choose a time.")
             return None
-        if wanted < today:
-            errors["date"] = self.env._("This date has passed; please choose a date from today on.")
-            return None
-        if wanted > today + timedelta(days=365):
-            errors["date"] = self.env._("Please choose a date within the coming year.")
-            return None
-        return wanted
+        return start
+
+    @api.model
+    def _parse_member(self, service, raw, errors):
+        """The member chosen (a user), or none for "any"."""
+        member = self.env["res.users"]
+        if raw in (None, "", "any"):
+            return member
+        if not raw.isdigit():
+            errors["member_id"] = self.env._("Please choose who you want to see.")
+            return member
+        # sudo: visitors choose among the members the page lists
+        member = member.sudo().browse(int(raw)).exists()
+        if service and member not in service._autoreg_members():
+            errors["member_id"] = self.env["autoreg.booking.slot"]._refusal_message("member")
+        return member
 
     @api.model
     def _parse_files(self, files, errors):
@@ -212,5 +235,5 @@ class AutoregWebFormValidator(models.AbstractModel):
 # What is kept of a post as its raw payload (tokens and files are not).
 PAYLOAD_FIELDS = {
     "name", "email", "phone", "country_id", "newsletter", "subject", "description",
-    "service_id", "date", "slot",
+    "service_id", "date", "slot", "start", "member_id",
 }

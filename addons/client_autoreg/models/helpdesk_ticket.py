@@ -4,7 +4,11 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.tools import html2plaintext
+from odoo.tools import LazyTranslate, html2plaintext
+
+from ..tools.stored_text import to_json, to_text
+
+_lt = LazyTranslate(__name__)
 
 # The fields that decide whether a request counts as open for its assignee.
 LOAD_FIELDS = {"team_id", "user_id", "stage_id", "active"}
@@ -24,8 +28,13 @@ class HelpdeskTicket(models.Model):
     autoreg_inbound_count = fields.Integer(
         compute="_compute_autoreg_inbound_count", string="Inbound count"
     )
+    autoreg_assignment_reason_data = fields.Json(
+        readonly=True, copy=False,
+        help="Why the assignee got the request, as its English source text and arguments.",
+    )
     autoreg_assignment_reason = fields.Char(
-        string="Why assigned", readonly=True, copy=False,
+        string="Why assigned", compute="_compute_autoreg_assignment_reason",
+        inverse="_inverse_autoreg_assignment_reason", readonly=True,
         help="Why the automatic assignment chose the assignee.",
     )
     autoreg_activity_id = fields.Many2one(
@@ -59,6 +68,18 @@ class HelpdeskTicket(models.Model):
         compute="_compute_autoreg_telegram_undelivered",
         string="Telegram messages not delivered",
     )
+
+    @api.depends("autoreg_assignment_reason_data")
+    @api.depends_context("lang")
+    def _compute_autoreg_assignment_reason(self):
+        for ticket in self:
+            ticket.autoreg_assignment_reason = to_text(
+                ticket.autoreg_assignment_reason_data, self.env.lang
+            )
+
+    def _inverse_autoreg_assignment_reason(self):
+        for ticket in self:
+            ticket.autoreg_assignment_reason_data = to_json(ticket.autoreg_assignment_reason)
 
     @api.depends("autoreg_inbound_ids")
     def _compute_autoreg_inbound_count(self):
@@ -113,12 +134,12 @@ class HelpdeskTicket(models.Model):
         for ticket in self.filtered(lambda rec: not rec.user_id and rec.team_id):
             user, reason, to_dispatch = ticket.team_id._autoreg_pick_assignee(ticket)
             if not user:
-                ticket.message_post(body=reason, subtype_xmlid="mail.mt_note")
+                ticket.message_post(body=self.env._(reason), subtype_xmlid="mail.mt_note")
                 continue
             ticket.with_context(autoreg_assigning=True).write(
                 {
                     "user_id": user.id,
-                    "autoreg_assignment_reason": reason,
+                    "autoreg_assignment_reason_data": to_json(reason),
                     "autoreg_to_dispatch": to_dispatch,
                 }
             )
@@ -160,16 +181,16 @@ class HelpdeskTicket(models.Model):
             # Due today where the assignee is, but tomorrow in UTC: Odoo
             # tells the activity menu only of what is due by the UTC date.
             user._bus_send("mail.activity/updated", {"activity_created": True})
-        # Sticky: it stays until the assignee closes it. (The bus pop-up is
-        # plain text: the activity in the systray leads to the request.)
+        assignee_env = self.with_context(lang=user.lang).env  # in the assignee's language
+        # A pop-up that stays until the assignee closes it, with a button
+        # that opens the request (static/src/js/new_request_notification.js).
         user._bus_send(
-            "simple_notification",
+            "client_autoreg/new_request",
             {
-                "type": "info",
-                "sticky": True,
-                "title": _("New request %(number)s", number=self.number),
-                "message": _("%(name)s, from %(customer)s",
-                             name=self.name, customer=self.partner_id.name or "?"),
+                "ticket_id": self.id,
+                "title": assignee_env._("New request %(number)s", number=self.number),
+                "message": assignee_env._("%(name)s, from %(customer)s",
+                                          name=self.name, customer=self.partner_id.name or "?"),
             },
         )
 
@@ -184,8 +205,8 @@ class HelpdeskTicket(models.Model):
         # sudo: whoever may reassign the request closes the former assignee's
         # reminder about it (the write of the assignee checks their rights).
         activities.sudo().action_feedback(feedback=_("Reassigned"))
-        reason = user_id and _("Assigned by hand by %(user)s", user=self.env.user.name)
-        return {"autoreg_assignment_reason": reason or False, "autoreg_activity_id": False}
+        reason = user_id and _lt("Assigned by hand by %(user)s", user=self.env.user.name)
+        return {"autoreg_assignment_reason_data": to_json(reason), "autoreg_activity_id": False}
 
     # ------------------------------------------------------------------
     # Open requests per member, for the least busy policy

@@ -8,7 +8,10 @@ goes through the corridor first, and is handed on only when the corridor
 admits the mail.
 """
 
-from odoo import _, api, models
+from odoo import api, models
+from odoo.tools import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 
 class MailThread(models.AbstractModel):
@@ -31,7 +34,7 @@ class MailThread(models.AbstractModel):
         # Whatever fails from here (Odoo's parser, routing, intake) leaves
         # the stored mail in the error state; only a concurrency error is
         # raised, for the caller to retry the whole transaction.
-        inbound._process()
+        inbound._process(created_here=created)
         return inbound.ticket_id.id or door._thread_id_of(inbound)
 
     @api.model
@@ -68,7 +71,7 @@ class MailThread(models.AbstractModel):
             thread_id = super()._message_route_process(message, dict(message_dict), other_routes)
         if not routes:
             # Odoo refused the mail (an alias bounced it to its sender).
-            inbound._finish("ignored", _("Refused by the alias: the sender got a bounce"))
+            inbound._finish("ignored", _lt("Refused by the alias: the sender got a bounce"))
             return False
         if not intake_routes:
             inbound._door()._passed_on(inbound, other_routes, thread_id)
@@ -86,7 +89,11 @@ class MailThread(models.AbstractModel):
                 door._keep_attachments(inbound, message_dict)
             return False
         # The gateway's routing found the author; the corridor resolved it.
-        message_dict = dict(message_dict, author_id=inbound.partner_id.id)
+        # The request keeps the contact's address, not the raw From header
+        # (the gateway copies email_from into the request's email field).
+        partner = inbound.partner_id
+        message_dict = dict(message_dict, author_id=partner.id,
+                            email_from=partner.email or message_dict.get("email_from"))
         route = door._intake_route(inbound, team, route)
         ticket = self.env["helpdesk.ticket"].browse(
             super()._message_route_process(message, message_dict, [route])

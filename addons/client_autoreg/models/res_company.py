@@ -10,3 +10,13 @@ class ResCompany(models.Model):
         help="Newsletter consents collected by intake are confirmed by email "
         "before the contact joins the list.",
     )
+    autoreg_privacy_notice_url = fields.Char(
+        string="Privacy notice URL", translate=True,
+        help="The page of your privacy notice, per language: the website forms and "
+        "the Telegram bot link to it.",
+    )
+
+    def _autoreg_privacy_notice_url(self):
+        """The notice's address in the context's language (or the default one)."""
+        self.ensure_one()
+        return self.sudo().autoreg_privacy_notice_url or ""

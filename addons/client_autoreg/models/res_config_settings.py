@@ -22,6 +22,10 @@ PARAMETERS = {
     "retention_telegram_days": (int, 180),
     "retention_consent_days": (int, 365),
     "retention_duplicate_days": (int, 90),
+    # erasure (models/autoreg_erasure.py): how long blocked data is kept,
+    # and what a customer's confirmed portal request does
+    "erasure_block_days": (int, 1825),
+    "erasure_portal_mode": (str, "dpo"),
 }
 
 
@@ -115,6 +119,29 @@ class ResConfigSettings(models.TransientModel):
     )
     autoreg_double_optin = fields.Boolean(
         related="company_id.autoreg_double_optin", readonly=False
+    )
+    autoreg_privacy_notice_url = fields.Char(
+        related="company_id.autoreg_privacy_notice_url", readonly=False
+    )
+    autoreg_erasure_block_days = fields.Integer(
+        string="Blocked data kept (days)",
+        config_parameter="client_autoreg.erasure_block_days",
+        default=PARAMETERS["erasure_block_days"][1],
+        help="How long data blocked at a person's request is kept, hidden from all but "
+        "the data-protection officer, before it is destroyed (LOPDGDD art. 32: the "
+        "limitation periods of the claims it may be needed for).",
+    )
+    autoreg_erasure_portal_mode = fields.Selection(
+        selection=[
+            ("dpo", "The data-protection officer decides"),
+            ("block", "Block at once"),
+            ("erase", "Erase at once"),
+        ],
+        string="Erasure asked from the portal",
+        config_parameter="client_autoreg.erasure_portal_mode",
+        default=PARAMETERS["erasure_portal_mode"][1],
+        help="What a customer's erasure request does once they confirmed it by the "
+        "link sent to their address.",
     )
     autoreg_allowed_count = fields.Integer(compute="_compute_autoreg_rule_counts")
     autoreg_blocked_count = fields.Integer(compute="_compute_autoreg_rule_counts")

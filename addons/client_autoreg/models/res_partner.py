@@ -87,6 +87,20 @@ class ResPartner(models.Model):
             vals = dict(vals, autoreg_phone_proof=self._autoreg_writer_proof())
         return super().write(vals)
 
+    def action_autoreg_erasure(self):
+        """Open the erasure case of the contact: what intake holds on them,
+        to block or erase (``autoreg.erasure``)."""
+        self.ensure_one()
+        erasure = self.env["autoreg.erasure"]._open_for(self)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "autoreg.erasure",
+            "res_id": erasure.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+        }
+
     def _autoreg_email_proven(self):
         """Whether the contact's address is proven by more than a mailbox."""
         self.ensure_one()
@@ -174,13 +188,18 @@ class ResPartner(models.Model):
         )
         if not (email_normalized or phone_e164):
             return self.browse()
-        self.env["autoreg.lock"]._acquire(
-            email_normalized and f"partner-email:{company.id}:{email_normalized}",
-            phone_e164 and f"partner-phone:{company.id}:{phone_e164}",
-        )
         partner = self._autoreg_match(
             email_normalized, phone_e164, company, email_proof, phone_proof
         )
+        if not partner and allow_create:
+            # Only a creation needs the lock. A transaction that created the
+            # contact after this one's snapshot holds (or held) the same
+            # lock row: this one then fails to serialize, and is retried
+            # with a snapshot where the contact matches.
+            self.env["autoreg.lock"]._acquire(
+                email_normalized and f"partner-email:{company.id}:{email_normalized}",
+                phone_e164 and f"partner-phone:{company.id}:{phone_e164}",
+            )
         if partner:
             partner._autoreg_prove(
                 email_proof if partner.email_normalized == email_normalized else None,

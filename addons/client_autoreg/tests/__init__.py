@@ -2,6 +2,7 @@ from . import test_access_rights
 from . import test_assignment
 from . import test_concurrent_intake
 from . import test_contact_resolution
+from . import test_display_language
 from . import test_email_bad_input
 from . import test_email_intake
 from . import test_email_signals
@@ -15,12 +16,18 @@ from . import test_telegram_polling
 from . import test_telegram_webhook
 from . import test_translations
 from . import test_web_forms
+from . import test_booking_slots
+from . import test_booking_race
+from . import test_booking_links
+from . import test_booking_telegram
 from . import test_consent
 from . import test_duplicates
 from . import test_dashboard
 from . import test_identity_proof
 from . import test_role_matrix
 from . import test_retention
+from . import test_erasure
+from . import test_consent_notice
 from . import test_review_decisions
 from . import test_assignment_handover
 from . import test_telegram_waiting

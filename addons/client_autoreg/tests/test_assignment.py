@@ -97,7 +97,7 @@ class TestAssignment(AssignmentCase):
         self.assertEqual((activity.date_deadline - fields.Date.context_today(activity)).days, 2)
         self.env.cr.precommit.run()  # the bus sends on commit
         popups = self.env["bus.bus"].sudo().search([("message", "like", ticket.number)])
-        popups = popups.filtered(lambda bus: "simple_notification" in bus.message)
+        popups = popups.filtered(lambda bus: "client_autoreg/new_request" in bus.message)
         self.assertEqual(len(popups), 1)
         self.assertIn(f'"res.partner",{ticket.user_id.partner_id.id}]', popups.channel)
 

@@ -78,11 +78,11 @@ class TestAssignmentHandover(AssignmentCase):
         ticket.with_user(self.lead).user_id = other
         self.assertEqual(len(self.emails_to(other, ticket)), 1)
 
-    def test_assignment_popup_stays_until_closed(self):
+    def test_assignment_popup_names_the_request_it_opens(self):
         ticket = self.new_request()
         self.env.cr.precommit.run()  # the bus sends on commit
         popups = self.env["bus.bus"].sudo().search([("message", "like", ticket.number)])
         [popup] = [json.loads(bus.message) for bus in popups
-                   if "simple_notification" in bus.message]
-        self.assertTrue(popup["payload"]["sticky"])
+                   if "client_autoreg/new_request" in bus.message]
         self.assertIn(ticket.number, popup["payload"]["title"])
+        self.assertEqual(popup["payload"]["ticket_id"], ticket.id)

@@ -180,3 +180,47 @@ class TestEmailBadInput(AutoregMailCase):
         self.assertEqual(inbound.state, "error")
         self.assertIn("unknown encoding", inbound.error_message)
         self.assertFalse(inbound.ticket_id)
+
+    def test_nul_in_decoded_subject_and_body_is_never_lost(self):
+        # No NUL byte on the wire: the subject (RFC 2047) and the body
+        # (base64, quoted-printable) decode to text holding U+0000, which
+        # PostgreSQL text cannot store. The mail ends registered (or held)
+        # without the NUL, or in Errors with its raw bytes: never lost.
+        cases = {
+            "known": "known@customer.example",
+            "stranger": "stranger@elsewhere.example",
+        }
+        for label, sender in cases.items():
+            for encoding, body in (
+                ("base64", "SGVsbG8AIHdvcmxkAA==\r\n"),  # "Hello\0 world\0"
+                ("quoted-printable", "Printer=00 broken=00 again\r\n"),
+            ):
+                with self.subTest(sender=label, encoding=encoding):
+                    message_id = f"<nul-{label}-{encoding}@elsewhere.example>"
+                    raw = self._raw(
+                        [
+                            f"From: {sender}",
+                            "Subject: =?utf-8?q?Printer=00_broken?=",
+                            f"Message-Id: {message_id}",
+                            "MIME-Version: 1.0",
+                            "Content-Type: text/plain; charset=utf-8",
+                            f"Content-Transfer-Encoding: {encoding}",
+                        ],
+                        body,
+                    )
+                    self.assertNotIn(b"\x00", raw)
+                    inbound = self.deliver(None, raw=raw, subject="Printer broken")
+
+                    self.assertEqual(len(inbound), 1)
+                    self.assertEqual(inbound._mail_raw_bytes(), raw)
+                    self.assertIn(inbound.state, ("done", "review", "error"))
+                    if inbound.state == "error":
+                        self.assertTrue(inbound.error_message)
+                        continue
+                    self.assertNotIn("\x00", inbound.subject or "")
+                    self.assertNotIn("\x00", inbound.body or "")
+                    if label == "known":
+                        self.assertEqual(inbound.state, "done", inbound.error_message)
+                        self.assertNotIn("\x00", inbound.ticket_id.name)
+                        self.assertIn("broken", inbound.ticket_id.name)
+                        self.assertNotIn("\x00", inbound.ticket_id.description or "")

@@ -10,12 +10,13 @@ from .common import AutoregCase
 from .common_mail import AutoregMailCase
 
 # Pinned counts; lower them when an optimisation lands.
-MAIL_KNOWN = 55
-MAIL_UNKNOWN = 47
-MAIL_SPAM = 27
-WEB_REQUEST = 67
-KNOWN_CUSTOMER_MESSAGE = 31
-ASSIGN = {"round_robin": 39, "least_busy": 39, "dispatcher": 37}
+MAIL_KNOWN = 49
+MAIL_RETURNING_OWNER_FIRST = 69
+MAIL_UNKNOWN = 44
+MAIL_SPAM = 25
+WEB_REQUEST = 58
+KNOWN_CUSTOMER_MESSAGE = 30
+ASSIGN = {"round_robin": 33, "least_busy": 33, "dispatcher": 31}
 
 
 @tagged("post_install", "-at_install")
@@ -28,6 +29,25 @@ class TestMailQueryCounts(AutoregMailCase):
     def test_known_sender(self):
         inbound = self.deliver_counted("known@customer.example", MAIL_KNOWN)
         self.assertEqual(inbound.state, "done")
+
+    def test_returning_customer_goes_to_the_owner_of_the_open_request(self):
+        # the path of most mail in a running helpdesk: a customer writes
+        # again while a request is open, and its owner gets the new one
+        members = self.env["res.users"].create([
+            {"name": f"Owner {index}", "login": f"qc-owner-{index}",
+             "groups_id": [(6, 0, self.env.ref("helpdesk_mgmt.group_helpdesk_user").ids)]}
+            for index in range(3)
+        ])
+        self.team.write({"user_ids": [(6, 0, members.ids)],
+                         "autoreg_assignment_policy": "round_robin"})
+        self.deliver("warm-up@customer.example", subject="Warm-up")
+        first = self.deliver("known@customer.example", subject="First")
+        self.assertTrue(first.ticket_id.user_id)
+        with self.assertQueryCount(MAIL_RETURNING_OWNER_FIRST):
+            again = self.deliver("known@customer.example", subject="Counted")
+        self.assertEqual(again.state, "done")
+        self.assertNotEqual(again.ticket_id, first.ticket_id)
+        self.assertEqual(again.ticket_id.user_id, first.ticket_id.user_id)
 
     def test_unknown_sender(self):
         self.deliver("first.stranger@elsewhere.example", subject="Warm-up")

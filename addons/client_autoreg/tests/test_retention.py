@@ -52,6 +52,20 @@ class TestRetention(AutoregCase):
         log = self.env["autoreg.retention.log"].search([("category", "=", "registered_payload")])
         self.assertEqual(sum(log.mapped("count")), 1)
 
+    def test_blocked_data_outlives_its_retention_period_until_the_block_ends(self):
+        self.params.set_param("client_autoreg.retention_spam_days", 10)
+        blocked = self.aged(self.message("spam-blocked", state="spam"), 11)
+        other = self.aged(self.message("spam-other", state="spam"), 11)
+        until = fields.Date.today() + timedelta(days=365)
+        self.env["autoreg.blockable"]._autoreg_block(blocked, until)
+
+        self.Retention._cron_purge(auto_commit=False)
+
+        self.assertFalse(other.exists())
+        kept = blocked.sudo().with_context(active_test=False)
+        self.assertTrue(kept.exists(), "blocked data waits for its own date")
+        self.assertTrue(kept.payload)
+
     def test_spam_and_unreviewed_messages_are_deleted_with_their_files(self):
         self.params.set_param("client_autoreg.retention_spam_days", 10)
         self.params.set_param("client_autoreg.retention_review_days", 20)

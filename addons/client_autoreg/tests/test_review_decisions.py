@@ -99,6 +99,17 @@ class TestReviewDecisions(AutoregMailCase):
         self.assertIn(held.ticket_id.display_name, message)
         self.assertIn("asha@newfirm.example", message)
 
+    def test_approved_sender_gets_a_request_with_their_name_and_address(self):
+        held = self.deliver('"Meera Iyer" <meera.iyer@gmail.com>')
+        held.with_user(self.reviewer).action_approve_sender()
+        ticket = held.ticket_id
+        partner = ticket.partner_id
+        self.assertEqual((partner.name, partner.email), ("Meera Iyer", "meera.iyer@gmail.com"))
+        # a mail says nothing of the country: the contact is left without one
+        self.assertFalse(partner.country_id)
+        self.assertEqual(ticket.partner_name, "Meera Iyer")
+        self.assertEqual(ticket.partner_email, "meera.iyer@gmail.com")
+
     def test_approving_a_domain_names_it(self):
         held = self.deliver("Luis <luis@partner-firm.example>")
         action = held.with_user(self.reviewer).action_approve_domain()

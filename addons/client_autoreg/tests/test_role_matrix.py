@@ -34,9 +34,11 @@ import ast
 import csv
 import logging
 import traceback
+from datetime import timedelta
 
 from lxml import etree
 
+from odoo import fields
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
@@ -72,10 +74,14 @@ MAY_READ = {
     "autoreg.telegram.chat": INTAKE,
     "autoreg.telegram.message": INTAKE,
     "autoreg.web.service": INTAKE,
+    "autoreg.booking": INTAKE,
     "autoreg.consent": INTAKE,
     "autoreg.duplicate": frozenset({"intake_manager"}),
     "autoreg.intake.figure": INTAKE,
     "autoreg.retention.log": frozenset({"intake_manager"}),
+    "autoreg.erasure": frozenset({"intake_manager"}),
+    "autoreg.erasure.log": frozenset({"intake_manager"}),
+    "autoreg.consent.notice": INTAKE,
     "helpdesk.ticket": EVERYONE,
     "helpdesk.ticket.team": EVERYONE,
     "res.config.settings": frozenset({"admin"}),
@@ -105,9 +111,12 @@ RECORD_OF_MODEL = {
     "autoreg.telegram.chat": "chat",
     "autoreg.telegram.message": "telegram_message",
     "autoreg.web.service": "web_service",
+    "autoreg.booking": "booking",
     "autoreg.consent": "consent",
     "autoreg.duplicate": "duplicate",
     "autoreg.intake.figure": "figure",
+    "autoreg.erasure": "erasure",
+    "autoreg.consent.notice": "notice",
     "helpdesk.ticket": "ticket",
     "helpdesk.ticket.team": "team",
 }
@@ -250,6 +259,14 @@ class TestRoleMatrix(TransactionCase):
         cls.web_service = env["autoreg.web.service"].create(
             {"name": "Role matrix repair", "kind": "appointment", "duration": 1.5}
         )
+        soon = fields.Datetime.now().replace(microsecond=0) + timedelta(days=2)
+        cls.booking = env["autoreg.booking"].create({
+            "service_id": cls.web_service.id, "user_id": env.ref("base.user_admin").id,
+            "partner_id": cls.inbound_done.partner_id.id, "start": soon,
+            "stop": soon + timedelta(hours=1), "blocked_until": soon + timedelta(hours=1),
+        })
+        cls.erasure = env["autoreg.erasure"]._open_for(cls.duplicate.duplicate_id)
+        cls.notice = env["autoreg.consent.notice"].create({"text": "News once a month."})
         env.flush_all()
         cls.figure = env["autoreg.intake.figure"].search(
             [("door", "=", "website"), ("company_id", "=", cls.company.id)],

@@ -255,44 +255,41 @@ class TestWebForms(HttpCase):
         self.assertEqual(inbound.partner_id.email, "pablo.ruiz@example.es")
         self.assertFalse(inbound.ticket_id)
 
-    def test_appointment_books_a_tentative_event_for_the_assignee(self):
-        self.env.company.partner_id.tz = "Asia/Kolkata"  # slots are in the company's time
-        day = date.today() + timedelta(days=3)
-        answer = self.post("/customer/appointment", {
+    def test_appointment_books_a_free_time_with_a_confirmed_event(self):
+        # (the free times themselves: test_booking_slots, test_booking_links)
+        page = self.url_open(f"/customer/appointment?service_id={self.service.id}")
+        start = re.search(r'name="start"[^>]*value="([0-9T:-]{16})"', page.text).group(1)
+        answer = self.post(f"/customer/appointment?service_id={self.service.id}", {
             "name": "Ravi Nair", "email": "ravi.nair@example.in", "phone": "+91 98450 99887",
-            "service_id": str(self.service.id), "date": day.isoformat(), "slot": "12",
+            "service_id": str(self.service.id), "member_id": "any", "start": start,
             "description": "Second floor, ring twice."})
         self.assertEqual(answer.status_code, 200)
         inbound = self.stored(sender_email="ravi.nair@example.in")
         ticket = inbound.ticket_id
         self.assertEqual(ticket.category_id, self.service.category_id)
         self.assertIn("Second floor", ticket.description)
+        self.assertEqual(ticket.user_id, self.member)
         event = inbound.calendar_event_id
         self.assertEqual(event.user_id, self.member)
         self.assertEqual(event.partner_ids, self.member.partner_id | ticket.partner_id)
-        self.assertEqual(set(event.attendee_ids.mapped("state")), {"tentative"})
-        # 12:00 in Kolkata is 06:30 UTC; the service lasts 2 hours
-        self.assertEqual((event.start.hour, event.start.minute, event.duration), (6, 30, 2.0))
+        self.assertEqual(set(event.attendee_ids.mapped("state")), {"accepted"})
+        # the time posted (UTC); the service lasts 2 hours
+        self.assertEqual((event.start.strftime("%Y-%m-%dT%H:%M"), event.duration), (start, 2.0))
 
-    def test_slot_that_has_already_started_today_is_refused(self):
-        self.env.company.partner_id.tz = "Asia/Kolkata"
+    def test_appointment_time_that_has_passed_is_refused(self):
         form = self.env["autoreg.web.form.validator"]
-        with freeze_time("2026-11-23 05:00:00"):  # 10:30 in Kolkata
-            today = date(2026, 11, 23)
-            self.assertTrue(form._slot_has_started(today, "09"))
-            self.assertFalse(form._slot_has_started(today, "12"))
-            self.assertFalse(form._slot_has_started(today + timedelta(days=1), "09"))
+        with freeze_time("2026-11-23 05:00:00"):
             errors = {}
             form._parse_appointment({"name": "Ravi", "description": ""}, {
-                "service_id": str(self.service.id), "date": "2026-11-23", "slot": "09"}, errors)
-            self.assertIn("already started", errors["slot"])
+                "service_id": str(self.service.id), "start": "2026-11-23T04:00"}, errors)
+            self.assertIn("already passed", errors["start"])
 
-    def test_appointment_in_the_past_or_without_service_is_refused(self):
+    def test_appointment_without_service_or_time_is_refused(self):
         answer = self.post("/customer/appointment", {
             "name": "Ravi Nair", "email": "ravi.nair@example.in", "service_id": "999999",
-            "date": (date.today() - timedelta(days=1)).isoformat(), "slot": "23"})
+            "start": (date.today() - timedelta(days=1)).isoformat()})
         self.assertEqual(answer.status_code, 422)
-        for field in ("service_id", "date", "slot"):
+        for field in ("service_id", "start"):
             self.assertIn(f'data-field="{field}"', answer.text)
 
     # -- portal ----------------------------------------------------------------
