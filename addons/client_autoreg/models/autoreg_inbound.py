@@ -38,6 +38,8 @@ from .autoreg_sender_rule import is_public_mail_domain
 from .res_partner import PROOFS
 
 _logger = logging.getLogger(__name__)
+# The shortest wait recorded between a message's arrival and its assignment.
+MIN_WAIT_MINUTES = 1 / 600
 _lt = LazyTranslate(__name__)
 
 DOORS = [("mail", "Email"), ("telegram", "Telegram"), ("website", "Website")]
@@ -555,8 +557,9 @@ class AutoregInbound(models.Model):
         if ticket.user_id and not self.assignment_minutes:
             # create_date has microseconds, fields.Datetime.now() none
             waited = datetime.utcnow() - self.create_date
-            # write(): a 0.0 set by assignment would be taken for "unset"
-            self.write({"assignment_minutes": max(waited.total_seconds() / 60, 0.0)})
+            # Odoo reads a float 0.0 as "not set" (in domains, and here above):
+            # a wait below the clock's resolution is kept as a tenth of a second.
+            self.write({"assignment_minutes": max(waited.total_seconds() / 60, MIN_WAIT_MINUTES)})
         self._door()._after_register(self, ticket, created)
 
     def _give_consent(self, text, email=None, verified=False):

@@ -25,8 +25,7 @@ FIGURE_DOMAINS = {
     "review_count": [("state", "=", "review")],
     "spam_count": [("state", "=", "spam")],
     "error_count": [("state", "=", "error")],
-    # any value, 0.0 included ("!= False" leaves out those assigned within the second)
-    "assigned_count": ["|", ("assignment_minutes", ">", 0), ("assignment_minutes", "<=", 0)],
+    "assigned_count": [("assignment_minutes", "!=", False)],  # never 0.0 once assigned
 }
 
 

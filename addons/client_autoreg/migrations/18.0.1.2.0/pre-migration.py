@@ -17,6 +17,10 @@ def migrate(cr, version):
     # A message without text is now named "(no content)" when shown, in the
     # reader's language, rather than in English in the database.
     cr.execute("UPDATE autoreg_inbound SET name = NULL WHERE name = '(no content)'")
+    # A request assigned within the second was recorded as a 0.0 minute wait,
+    # which Odoo's domains read as "not assigned": it becomes a tenth of a second.
+    cr.execute("UPDATE autoreg_inbound SET assignment_minutes = 1.0 / 600 "
+               "WHERE assignment_minutes IS NOT NULL AND assignment_minutes <= 0")
     for table, text_column, json_column in MOVED:
         if not column_exists(cr, table, text_column) or column_exists(cr, table, json_column):
             continue
