@@ -14,12 +14,16 @@ Callback data (64 bytes at most): ``book:s:<service>``,
 """
 
 import json
+import logging
 from datetime import datetime
+
+from telegram.error import TelegramError
 
 from odoo import api, models
 from odoo.tools import format_datetime
 from odoo.tools.translate import LazyTranslate
 
+_logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
 
 PREFIX = "book:"
@@ -72,6 +76,7 @@ class AutoregBookingTelegram(models.AbstractModel):
         query = update.callback_query
         if not (query.message and query.from_user):
             return inbound._finish("ignored", _lt("Booking: button of an unknown chat"))
+        self._answer_press(inbound.telegram_bot_id, query)
         chat = self.env["autoreg.telegram.chat"]._of_update(
             inbound.telegram_bot_id, query.message.chat, query.from_user
         )
@@ -84,6 +89,16 @@ class AutoregBookingTelegram(models.AbstractModel):
         if not handler:
             return inbound._finish("ignored", _lt("Booking: unknown button"))
         return handler(inbound, chat, rest)
+
+    @api.model
+    def _answer_press(self, bot, query):
+        """Tell Telegram the press arrived, so that the button stops spinning;
+        the answer itself comes as a message. A press already answered (a
+        retried transaction) or an unreachable API changes nothing."""
+        try:
+            bot._call("answer_callback_query", callback_query_id=query.id)
+        except (TelegramError, OSError) as error:
+            _logger.info("Button press %s not acknowledged: %s", query.id, bot._describe(error))
 
     @api.model
     def _offer_times(self, inbound, chat, rest, intro=None):

@@ -145,6 +145,12 @@ class BotApiServer:
         self.webhook = params
         return 200, True
 
+    def _api_answerCallbackQuery(self, params):
+        if not params.get("callback_query_id"):
+            return 400, ("Bad Request: query is too old and response timeout expired "
+                         "or query ID is invalid")
+        return 200, True
+
     def _api_deleteWebhook(self, _params):
         self.webhook = {}
         return 200, True

@@ -63,6 +63,8 @@ class TestBookingTelegram(TelegramCase):
         self.assertEqual([button["text"] for button in buttons], ["Eye test"])
 
         self.press(self.meera, buttons[0]["callback_data"])
+        # the press is acknowledged, so that the button stops spinning
+        self.assertEqual(len(self.api.sent("answerCallbackQuery")), 1)
         text, times = self.last_buttons(self.meera)
         self.assertIn("Free times for Eye test", text)
         self.assertEqual(len(times), 6)
