@@ -81,7 +81,8 @@ class AutoregIntakeFigure(models.Model):
         # assignment_minutes is empty until the request is assigned; it can
         # be a hair below zero when the assignment follows the arrival within
         # the second (it is measured from a clock without microseconds), so
-        # the median counts it as zero.
+        # the median counts it as zero. (greatest() skips NULL: the median is
+        # filtered on the assigned messages, or the others would count as 0.)
         self.env.cr.execute(
             SQL(
                 """
@@ -103,7 +104,8 @@ class AutoregIntakeFigure(models.Model):
                                count(inbound.assignment_minutes) AS assigned_count,
                                percentile_cont(0.5) WITHIN GROUP (
                                    ORDER BY greatest(inbound.assignment_minutes, 0)
-                               ) AS median_assignment_minutes
+                               ) FILTER (WHERE inbound.assignment_minutes IS NOT NULL)
+                                 AS median_assignment_minutes
                           FROM autoreg_inbound inbound
                          GROUP BY 1, 2, 3
                         UNION ALL
