@@ -11,6 +11,7 @@ processed once, every customer is one contact with one request, and every
 staff reply reaches Telegram once.
 """
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -96,7 +97,8 @@ def _retrying(send, tries=8):
     for attempt in range(tries):
         try:
             status = send()
-        except (urllib.error.URLError, ConnectionError, xmlrpc.client.ProtocolError, OSError):
+        except (urllib.error.URLError, ConnectionError, xmlrpc.client.ProtocolError, OSError,
+                http.client.HTTPException):  # an answer cut off by the killed server
             status = None
         if status not in (None, *RETRYABLE):
             return status
