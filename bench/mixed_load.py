@@ -27,7 +27,6 @@ or contacts beyond one per distinct message or customer. Run it with
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import random
@@ -49,14 +48,16 @@ from odoo import SUPERUSER_ID, api, fields
 from odoo.modules.registry import Registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from odoo_server import odoo_process, run_intake_job, stop_odoo  # noqa: E402
+from odoo_server import (  # noqa: E402
+    load_bot_api_server,
+    odoo_process,
+    run_intake_job,
+    stop_odoo,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location(
-    "bot_api_server", ROOT / "addons/client_autoreg/tests/bot_api_server.py")
-bot_api_server = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bot_api_server)
-BotApiServer, UpdateFactory = bot_api_server.BotApiServer, bot_api_server.UpdateFactory
+_bot_api_server = load_bot_api_server()
+BotApiServer, UpdateFactory = _bot_api_server.BotApiServer, _bot_api_server.UpdateFactory
 
 TOKEN = "7000043:mixed-load-token"
 KNOWN = 100

@@ -1,5 +1,6 @@
 """Start odoo-bin on a free loopback port for the load scripts."""
 
+import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -54,3 +55,13 @@ def run_intake_job(registry):
         processed += done
         if not done:
             return processed, time.perf_counter() - started
+
+
+def load_bot_api_server():
+    """The tests' loopback Bot API server module, loaded by path: importing it
+    as a module of the addon would import the addon's models too."""
+    spec = importlib.util.spec_from_file_location(
+        "bot_api_server", ROOT / "addons/client_autoreg/tests/bot_api_server.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -24,7 +24,6 @@ Run it with scripts/bench.sh telegram.
 """
 
 import argparse
-import importlib.util
 import json
 import queue
 import random
@@ -40,6 +39,7 @@ from odoo.modules.registry import Registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from odoo_server import (  # noqa: E402
+    load_bot_api_server,
     percentiles,
     run_clients,
     run_intake_job,
@@ -48,13 +48,8 @@ from odoo_server import (  # noqa: E402
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-# The tests' loopback Bot API server, loaded by path: importing it as a
-# module of the addon would import the addon's models too.
-_spec = importlib.util.spec_from_file_location(
-    "bot_api_server", ROOT / "addons/client_autoreg/tests/bot_api_server.py")
-bot_api_server = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bot_api_server)
-BotApiServer, UpdateFactory = bot_api_server.BotApiServer, bot_api_server.UpdateFactory
+_bot_api_server = load_bot_api_server()
+BotApiServer, UpdateFactory = _bot_api_server.BotApiServer, _bot_api_server.UpdateFactory
 
 TOKEN = "7000042:bench-token"
 
