@@ -14,10 +14,11 @@ from odoo_process import stop_odoo  # noqa: E402, F401 - used by the load script
 def start_odoo(odoo_src, config, db, workers, log_name):
     """:return: ``(process, port)`` once Odoo answers; the log goes to
     test-artifacts/<log_name>. The server is started as the end-to-end
-    tests start theirs (tests/odoo_process.py)."""
+    tests start theirs (tests/odoo_process.py), with one database and no
+    database filter, as in production (docs/DEPLOY.md)."""
     process, url = odoo_process.start_odoo(
         sys.executable, odoo_src, config, db, ROOT / "test-artifacts" / log_name,
-        workers=workers, extra=("--limit-time-real=600",),
+        workers=workers, extra=("--limit-time-real=600",), db_filter=False,
     )
     return process, int(url.rsplit(":", 1)[1])
 

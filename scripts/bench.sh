@@ -19,6 +19,9 @@
 #   scripts/bench.sh booking          bench/booking_slots.py: a week of free
 #                                     appointment slots for 20 members with
 #                                     10 / 1,000 / 10,000 calendar events
+#   scripts/bench.sh profile [args]   bench/mail_profile.py: where the queries
+#                                     and the time of one mail go, by step
+#                                     (--kind known|returning, --intake-off)
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 
@@ -49,6 +52,10 @@ case "${1:-email}" in
         exec "$ODOO_VENV/bin/python" "$ROOT/bench/assignment.py" -c "$CONF" --db "$AUTOREG_DB" ;;
     booking)
         exec "$ODOO_VENV/bin/python" "$ROOT/bench/booking_slots.py" -c "$CONF" --db "$AUTOREG_DB" ;;
+    profile)
+        shift
+        exec "$ODOO_VENV/bin/python" "$ROOT/bench/mail_profile.py" -c "$CONF" \
+            --db "$AUTOREG_DB" "$@" ;;
     web)
         shift
         exec "$ODOO_VENV/bin/python" "$ROOT/bench/web_forms.py" -c "$CONF" \

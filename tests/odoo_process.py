@@ -17,15 +17,19 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_odoo(python, odoo_src, config, db, log_path, workers=0, extra=()):
+def start_odoo(python, odoo_src, config, db, log_path, workers=0, extra=(), db_filter=True):
     """Serve ``db`` on a free loopback port; the log goes to ``log_path``.
+
+    Without ``db_filter``, the server serves ``db`` only, as docs/DEPLOY.md
+    advises for one database: Odoo then does not list the databases (on a
+    connection of its own) for each request.
 
     :return: ``(process, url)`` once Odoo answers its health check
     """
     port = free_port()
     command = [
         str(python), str(Path(odoo_src) / "odoo-bin"), "-c", str(config),
-        "-d", db, f"--db-filter=^{db}$", "--http-interface=127.0.0.1",
+        "-d", db, *([f"--db-filter=^{db}$"] if db_filter else []), "--http-interface=127.0.0.1",
         f"--http-port={port}", "--gevent-port=0", f"--workers={workers}",
         "--max-cron-threads=0", "--log-level=warn", *extra,
     ]

@@ -34,8 +34,10 @@ class TelegramWebhook(http.Controller):
     def telegram_webhook(self, bot_id, **_kwargs):
         # sudo: the caller is Telegram, not a user; the secret token checked
         # below is what authenticates it.
-        bot = request.env["autoreg.telegram.bot"].sudo().browse(bot_id).exists()
-        if not bot or not bot.active or bot.mode != "webhook":
+        bot = request.env["autoreg.telegram.bot"].sudo().search_fetch(
+            [("id", "=", bot_id), ("mode", "=", "webhook")],
+            ["webhook_secret", "channel_id", "team_id", "company_id"], limit=1)
+        if not bot:
             return request.make_json_response({"ok": False}, status=404)
         if not bot._check_webhook_secret(request.httprequest.headers.get(SECRET_HEADER)):
             _logger.warning("Telegram webhook of bot %s: wrong secret token", bot_id)

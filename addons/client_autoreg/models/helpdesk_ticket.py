@@ -136,19 +136,29 @@ class HelpdeskTicket(models.Model):
             if not user:
                 ticket.message_post(body=self.env._(reason), subtype_xmlid="mail.mt_note")
                 continue
-            ticket.with_context(autoreg_assigning=True).write(
+            # Odoo's own "You have been assigned" mail is replaced by the
+            # note below, which tells the assignee why.
+            ticket.with_context(autoreg_assigning=True, mail_auto_subscribe_no_notify=True).write(
                 {
                     "user_id": user.id,
                     "autoreg_assignment_reason_data": to_json(reason),
                     "autoreg_to_dispatch": to_dispatch,
                 }
             )
-            ticket.message_post(
-                body=_("Assigned to %(user)s. %(reason)s", user=user.name, reason=reason),
-                subtype_xmlid="mail.mt_note",
-            )
+            ticket._autoreg_explain_assignment(user, reason)
             ticket._autoreg_notify_assignee(user)
         return True
+
+    def _autoreg_explain_assignment(self, user, reason):
+        """One note in the chatter says who got the request and why; it is
+        addressed to the assignee, who gets it as Odoo notifies them (mail
+        or inbox), with the button that opens the request."""
+        self.ensure_one()
+        self.message_post(
+            body=_("Assigned to %(user)s. %(reason)s", user=user.name, reason=reason),
+            subtype_xmlid="mail.mt_note",
+            partner_ids=user.partner_id.ids,
+        )
 
     def _autoreg_notify_new_assignee(self):
         """Run by the automation rule when someone sets the assignee by hand;
@@ -162,8 +172,9 @@ class HelpdeskTicket(models.Model):
     def _autoreg_notify_assignee(self, user):
         """An activity on the request and a pop-up in the assignee's backend.
 
-        Setting the assignee already emails them ("You have been assigned
-        to..."): the activity sends no second email.
+        The assignee is already told by mail or inbox (Odoo's "You have
+        been assigned" when set by hand, the note of ``_autoreg_assign``
+        otherwise): the activity sends no second mail.
         """
         self.ensure_one()
         deadline = fields.Date.context_today(self) + timedelta(

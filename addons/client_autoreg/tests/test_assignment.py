@@ -106,6 +106,12 @@ class TestAssignment(AssignmentCase):
         self.assertTrue(ticket.autoreg_assignment_reason.startswith("Round-robin turn"))
         notes = ticket.message_ids.filtered(lambda msg: "Assigned to" in (msg.body or ""))
         self.assertEqual(len(notes), 1)
+        # the note tells the assignee, by mail or inbox as they chose, and
+        # replaces Odoo's own "You have been assigned": one notice, not two
+        self.assertEqual(notes.partner_ids, ticket.user_id.partner_id)
+        self.assertEqual(notes.notification_ids.res_partner_id, ticket.user_id.partner_id)
+        self.assertFalse(ticket.message_ids.filtered(
+            lambda msg: msg.message_type == "user_notification"))
 
     def test_administrator_can_unplug_the_action(self):
         self.env.ref("client_autoreg.action_assign_and_notify").code = "pass"
