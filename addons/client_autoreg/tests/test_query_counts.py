@@ -15,8 +15,12 @@ MAIL_RETURNING_OWNER_FIRST = 69
 MAIL_UNKNOWN = 44
 MAIL_SPAM = 25
 WEB_REQUEST = 58
-KNOWN_CUSTOMER_MESSAGE = 30
-ASSIGN = {"round_robin": 33, "least_busy": 33, "dispatcher": 31}
+# These two include sending a notification mail to a team member, at once in
+# tests, where no SMTP server answers (connection refused): the mail is put
+# back in the queue for a retry (models/mail_mail.py), 1 to 3 queries more
+# than Odoo's marking it failed.
+KNOWN_CUSTOMER_MESSAGE = 33
+ASSIGN = {"round_robin": 34, "least_busy": 34, "dispatcher": 32}
 
 
 @tagged("post_install", "-at_install")
