@@ -11,9 +11,9 @@ and processed once (requests counted), each reply delivered once.
   (default 3) and started again. The machine's PostgreSQL is never touched.
 - The Bot API unreachable: the loopback Bot API server is stopped while
   staff replies are queued, kept down ``FAULTS_BOT_API_OUTAGE`` seconds
-  (default 20; set 60 for the minute of the issue) and started again on the
-  same port; the delivery job, run every few seconds as its cron would,
-  sends each reply once and in order, at the outbox's own backoff.
+  (default 60: the minute of the issue) and started again on the same port;
+  the delivery job, run every few seconds as its cron would, sends each
+  reply once and in order, at the outbox's own backoff.
 - SMTP refusing mail: a loopback SMTP server refuses service (554), then
   answers 451, then cannot be reached; intake goes on. The temporary
   failures wait in the mail queue and go out once, by themselves, when SMTP
@@ -58,7 +58,7 @@ from smtp_server import SmtpServer
 from odoo.addons.client_autoreg.tests.bot_api_server import BotApiServer, UpdateFactory
 
 PG_OUTAGE = float(os.environ.get("FAULTS_PG_OUTAGE", "3"))
-BOT_API_OUTAGE = float(os.environ.get("FAULTS_BOT_API_OUTAGE", "20"))
+BOT_API_OUTAGE = float(os.environ.get("FAULTS_BOT_API_OUTAGE", "60"))
 INTAKE_JOB = "client_autoreg.ir_cron_autoreg_process_received"
 SEND_JOB = "client_autoreg.ir_cron_autoreg_telegram_send"
 MAIL_QUEUE_JOB = "mail.ir_cron_mail_scheduler_action"
