@@ -11,17 +11,21 @@ and processed once (requests counted), each reply delivered once.
   (default 3) and started again. The machine's PostgreSQL is never touched.
 - The Bot API unreachable: the loopback Bot API server is stopped while
   staff replies are queued, kept down ``FAULTS_BOT_API_OUTAGE`` seconds
-  (default 20; set 60 for the minute of the issue) and started again on the
-  same port; the delivery job, run every few seconds as its cron would,
-  sends each reply once and in order, at the outbox's own backoff.
-- SMTP refusing mail: a loopback SMTP server answers 451, then refuses
-  service (554); intake goes on, the receipts wait in the mail queue with
-  their failure, and go out once when SMTP accepts again.
+  (default 60: the minute of the issue) and started again on the same port;
+  the delivery job, run every few seconds as its cron would, sends each
+  reply once and in order, at the outbox's own backoff.
+- SMTP refusing mail: a loopback SMTP server refuses service (554), then
+  answers 451, then cannot be reached; intake goes on. The temporary
+  failures wait in the mail queue and go out once, by themselves, when SMTP
+  accepts again (``client_autoreg.mail_retry_delay`` set to 1 s: retries
+  after 1, then 5 s); the permanent ones wait for the operator's Retry, then
+  go out once.
 - A worker killed while it processes: ``odoo-bin --workers=2`` with a cron
   worker; the cron worker is killed with SIGKILL in the middle of the intake
   job; the job runs again and processes every update once.
 """
 
+import calendar
 import configparser
 import glob
 import hashlib
@@ -54,7 +58,7 @@ from smtp_server import SmtpServer
 from odoo.addons.client_autoreg.tests.bot_api_server import BotApiServer, UpdateFactory
 
 PG_OUTAGE = float(os.environ.get("FAULTS_PG_OUTAGE", "3"))
-BOT_API_OUTAGE = float(os.environ.get("FAULTS_BOT_API_OUTAGE", "20"))
+BOT_API_OUTAGE = float(os.environ.get("FAULTS_BOT_API_OUTAGE", "60"))
 INTAKE_JOB = "client_autoreg.ir_cron_autoreg_process_received"
 SEND_JOB = "client_autoreg.ir_cron_autoreg_telegram_send"
 MAIL_QUEUE_JOB = "mail.ir_cron_mail_scheduler_action"
@@ -582,7 +586,8 @@ def _receipts(url, addresses):
     mails = two._rpc(url, "mail.mail", "search_read",
                      [("model", "=", "helpdesk.ticket"),
                       ("recipient_ids.email", "in", addresses)],
-                     fields=["recipient_ids", "state", "failure_reason"], order="id")
+                     fields=["recipient_ids", "state", "failure_reason", "scheduled_date",
+                             "autoreg_retry_count"], order="id")
     partners = {partner["id"]: partner["email"] for partner in two._rpc(
         url, "res.partner", "read", [pid for mail in mails for pid in mail["recipient_ids"]],
         fields=["email"])}
@@ -591,13 +596,23 @@ def _receipts(url, addresses):
     return mails
 
 
-def test_smtp_refusing_mail_keeps_receipts_queued_and_intake_running(
+def _wait_until_due(mails):
+    """Sleep until the retry time of each of ``mails`` has come: the mail
+    queue takes a mail only then (its ``scheduled_date``, UTC)."""
+    due = max(calendar.timegm(time.strptime(mail["scheduled_date"], "%Y-%m-%d %H:%M:%S"))
+              for mail in mails)
+    time.sleep(max(0.0, due - time.time()) + 0.5)
+
+
+def test_smtp_refusing_mail_keeps_intake_running_and_retries_temporary_failures(
         odoo_threaded, odoo_settings):
     url = odoo_threaded
     two.DB["name"] = odoo_settings["db"]
     run = uuid.uuid4().hex[:8]
     two._rpc(url, "ir.config_parameter", "set_param", "client_autoreg.web_rate_limit", "100000")
-    with SmtpServer(mode="busy") as smtp:
+    # Retries after 1 s, then 5 s (in production 1 min, then 5 min...).
+    two._rpc(url, "ir.config_parameter", "set_param", "client_autoreg.mail_retry_delay", "1")
+    with SmtpServer(mode="closed") as smtp:
         server_id = two._rpc(url, "ir.mail_server", "create", {
             "name": f"Loopback SMTP {run}", "smtp_host": "127.0.0.1", "smtp_port": smtp.port,
             "smtp_encryption": "none", "sequence": 1})
@@ -610,13 +625,15 @@ def test_smtp_refusing_mail_keeps_receipts_queued_and_intake_running(
                 visitor = WebVisitor(url, f"Smtp request {index} {run}", address)
                 assert visitor.send() == 200  # intake does not wait for SMTP
 
-            for index in range(3):
+            for index in range(2):
                 post(index)
-            two._run_job(url, MAIL_QUEUE_JOB)  # 451 for each
-            smtp.set_mode("closed")
-            for index in range(3, 5):
+            two._run_job(url, MAIL_QUEUE_JOB)  # 554 at the greeting: permanent
+            refused_for_good = addresses[:]
+            smtp.set_mode("busy")
+            for index in range(2, 5):
                 post(index)
-            two._run_job(url, MAIL_QUEUE_JOB)  # 554 at the greeting
+            two._run_job(url, MAIL_QUEUE_JOB)  # 451 for each: temporary
+            busy = addresses[2:]
 
             web = two._rpc(url, "autoreg.inbound", "search_read",
                            [("door", "=", "website"), ("sender_email", "in", addresses)],
@@ -624,30 +641,60 @@ def test_smtp_refusing_mail_keeps_receipts_queued_and_intake_running(
             assert len(web) == 5 and all(row["state"] == "done" and row["ticket_id"]
                                          for row in web), web
             queued = _receipts(url, addresses)
-            summary = [(mail["emails"], mail["state"], mail["failure_reason"]) for mail in queued]
+            summary = [(mail["emails"], mail["state"], mail["autoreg_retry_count"],
+                        mail["failure_reason"]) for mail in queued]
             print(f"\nqueued while SMTP refused: {summary}")
             assert sorted(email for mail in queued for email in mail["emails"]) == sorted(
                 addresses)
-            assert {mail["state"] for mail in queued} == {"exception"}
-            assert all(mail["failure_reason"] for mail in queued)
-            assert any("451" in mail["failure_reason"] for mail in queued), queued
+            failed = [mail for mail in queued if mail["emails"][0] in refused_for_good]
+            retried = [mail for mail in queued if mail["emails"][0] in busy]
+            assert {mail["state"] for mail in failed} == {"exception"}
+            assert all("554" in mail["failure_reason"] for mail in failed), failed
+            assert {(mail["state"], mail["autoreg_retry_count"]) for mail in retried} == {
+                ("outgoing", 1)}, retried
+            assert all("451" in mail["failure_reason"] for mail in retried), retried
             assert not [rcpt for rcpt in smtp.recipients() if rcpt in addresses]
             assert {code for code, _cmd in smtp.refused} >= {451, 554}
 
-            # SMTP accepts again; what Odoo marked failed is sent again by
-            # the operator's Retry (Settings > Technical > Emails), once.
+            # At the retry time the relay is out of reach (connection
+            # refused): retried again, later.
+            _wait_until_due(retried)
+            two._rpc(url, "ir.mail_server", "write", [server_id], {"smtp_port": free_port()})
+            two._run_job(url, MAIL_QUEUE_JOB)
+            retried = _receipts(url, busy)
+            assert {(mail["state"], mail["autoreg_retry_count"]) for mail in retried} == {
+                ("outgoing", 2)}, retried
+            assert all("refused" in mail["failure_reason"] for mail in retried), retried
+
+            # SMTP accepts again: at their retry time the mail queue job, run
+            # as its cron is triggered, sends them, once; nobody pressed Retry.
+            two._rpc(url, "ir.mail_server", "write", [server_id], {"smtp_port": smtp.port})
             smtp.set_mode("accept")
+            _wait_until_due(retried)
+            two._run_job(url, MAIL_QUEUE_JOB)
+            two._run_job(url, MAIL_QUEUE_JOB)
+            delivered = [rcpt for rcpt in smtp.recipients() if rcpt in addresses]
+            assert sorted(delivered) == sorted(busy)
+            # a receipt sent is deleted (auto_delete), as in Odoo
+            assert not [mail for mail in _receipts(url, busy) if mail["state"] != "sent"]
+
+            # The permanent failures wait for the operator's Retry
+            # (Settings > Technical > Emails), then go out once.
+            assert {mail["state"] for mail in _receipts(url, refused_for_good)} == {
+                "exception"}
             operator = JsonRpcSession(url)
             operator.login(odoo_settings["db"], "admin", "admin")
-            answer = operator.call_kw("mail.mail", "action_retry", [[m["id"] for m in queued]])
+            answer = operator.call_kw("mail.mail", "action_retry", [[m["id"] for m in failed]])
             assert "error" not in answer, answer
             two._run_job(url, MAIL_QUEUE_JOB)
             two._run_job(url, MAIL_QUEUE_JOB)
             delivered = [rcpt for rcpt in smtp.recipients() if rcpt in addresses]
-            assert sorted(delivered) == sorted(addresses)
+            assert sorted(delivered) == sorted(addresses)  # each once
             assert not [mail for mail in _receipts(url, addresses) if mail["state"] != "sent"]
         finally:
             two._rpc(url, "ir.mail_server", "unlink", [server_id])
+            two._rpc(url, "ir.config_parameter", "set_param",
+                     "client_autoreg.mail_retry_delay", False)
 
 
 # ----------------------------------------------------------------------

@@ -47,6 +47,7 @@
         "views/helpdesk_ticket_channel_views.xml",
         "views/helpdesk_ticket_team_views.xml",
         "views/helpdesk_ticket_views.xml",
+        "views/mail_mail_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",
         "views/client_autoreg_menus.xml",

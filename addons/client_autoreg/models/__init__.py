@@ -29,6 +29,7 @@ from . import res_partner
 from . import res_users
 from . import resource_resource
 from . import mail_thread
+from . import mail_mail
 from . import fetchmail_server
 from . import base_automation
 from . import res_company

@@ -3,6 +3,7 @@
 
 ``message_process``: the raw mail is stored before Odoo parses it, and any
 failure leaves it in the error state, retriable, instead of losing it.
+``message_parse``: what the parser decoded is stored without NUL characters.
 ``_message_route_process``: a route that would create a helpdesk request
 goes through the corridor first, and is handed on only when the corridor
 admits the mail.
@@ -12,6 +13,18 @@ from odoo import api, models
 from odoo.tools import LazyTranslate
 
 _lt = LazyTranslate(__name__)
+
+
+def _without_nul(value):
+    """``value`` (text, or a list or dict of texts) without U+0000; a Markup
+    stays a Markup."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    return value
 
 
 class MailThread(models.AbstractModel):
@@ -36,6 +49,25 @@ class MailThread(models.AbstractModel):
         # raised, for the caller to retry the whole transaction.
         inbound._process(created_here=created)
         return inbound.ticket_id.id or door._thread_id_of(inbound)
+
+    @api.model
+    def message_parse(self, message, save_original=False):
+        """PostgreSQL text cannot hold U+0000, and decoded mail can carry it
+        (a base64 or quoted-printable body, an RFC 2047 header, a NUL byte
+        sent 8-bit): the NULs are left out of what the gateway stores, so the
+        mail is registered like any other. The stored raw mail keeps them
+        (``autoreg.inbound.payload``), and files keep their content."""
+        msg_dict = super().message_parse(message, save_original=save_original)
+        attachments = msg_dict.pop("attachments", None)
+        msg_dict = {key: _without_nul(value) for key, value in msg_dict.items()}
+        if attachments is not None:
+            msg_dict["attachments"] = [
+                attachment._replace(fname=_without_nul(attachment.fname),
+                                    info=_without_nul(attachment.info))
+                if isinstance(attachment, self._Attachment) else attachment
+                for attachment in attachments
+            ]
+        return msg_dict
 
     @api.model
     def _autoreg_mail_door_open(self, custom_values, save_original, strip_attachments,

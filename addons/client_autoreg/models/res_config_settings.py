@@ -26,6 +26,10 @@ PARAMETERS = {
     # and what a customer's confirmed portal request does
     "erasure_block_days": (int, 1825),
     "erasure_portal_mode": (str, "dpo"),
+    # outgoing mail (models/mail_mail.py): how long a temporary failure is
+    # retried (hours, 0: never, as Odoo), and the first retry's delay (seconds)
+    "mail_retry_hours": (int, 48),
+    "mail_retry_delay": (int, 60),
 }
 
 

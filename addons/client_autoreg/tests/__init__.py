@@ -33,3 +33,4 @@ from . import test_assignment_handover
 from . import test_telegram_waiting
 from . import test_query_counts
 from . import test_property_doors
+from . import test_mail_retry
