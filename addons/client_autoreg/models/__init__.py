@@ -30,8 +30,10 @@ from . import res_users
 from . import resource_resource
 from . import mail_thread
 from . import mail_mail
+from . import mail_template
 from . import fetchmail_server
 from . import base_automation
+from . import ir_cron
 from . import res_company
 from . import res_config_settings
 from . import autoreg_erasure_block

@@ -402,7 +402,7 @@ class AutoregBooking(models.Model):
             "res_id": self.id,
         })
         template = self.env.ref("client_autoreg.mail_template_booking_confirmation")
-        template.with_context(lang=self.partner_id.lang).send_mail(
+        template.with_context(lang=self.partner_id.lang)._autoreg_send(
             self.id, email_values={"attachment_ids": [(4, attachment.id)]}
         )
 
@@ -419,7 +419,7 @@ class AutoregBooking(models.Model):
         template = self.env.ref("client_autoreg.mail_template_booking_reminder")
         for booking in bookings:
             if booking.partner_id.email:
-                template.with_context(lang=booking.partner_id.lang).send_mail(booking.id)
+                template.with_context(lang=booking.partner_id.lang)._autoreg_send(booking.id)
             booking._remind_by_telegram()
             booking.reminder_sent = True
         return True

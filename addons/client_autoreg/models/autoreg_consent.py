@@ -179,7 +179,7 @@ class AutoregConsent(models.Model):
         self.sudo().token = secrets.token_urlsafe(24)
         self.env.ref("client_autoreg.mail_template_consent_confirmation").sudo().with_context(
             lang=self.partner_id.lang
-        ).send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+        )._autoreg_send(self.id, email_layout_xmlid="mail.mail_notification_light")
 
     def _confirmation_url(self):
         self.ensure_one()

@@ -109,7 +109,7 @@ class AutoregDoorWebsite(models.AbstractModel):
         email with nothing they wrote, within the day's receipts."""
         if inbound.sender_email and self._receipts_today(inbound) < RECEIPTS_PER_DAY:
             template = self.env.ref("client_autoreg.mail_template_booking_refused")
-            template.with_context(lang=inbound.partner_id.lang).send_mail(inbound.id)
+            template.with_context(lang=inbound.partner_id.lang)._autoreg_send(inbound.id)
 
     @api.model
     def _register_contact(self, inbound):
@@ -210,7 +210,7 @@ class AutoregDoorWebsite(models.AbstractModel):
             template = self.env.ref("client_autoreg.mail_template_web_receipt")
         else:
             return
-        template.with_context(lang=partner.lang).send_mail(
+        template.with_context(lang=partner.lang)._autoreg_send(
             inbound.ticket_id.id, email_layout_xmlid=layout
         )
 

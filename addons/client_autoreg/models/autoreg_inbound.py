@@ -642,22 +642,7 @@ class AutoregInbound(models.Model):
 
     @api.model
     def _trigger_intake_job(self):
-        """Wake the intake job, unless a call is already due and not taken.
-
-        Under load most messages find one: the job takes every message
-        committed before it looks, and looks again until none is left, so
-        one more trigger (a row and a wake-up sent on a connection of its
-        own) would only make it run once more for nothing. Odoo drops the
-        due triggers when the job ends, so the next message adds one.
-        """
-        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
-            "client_autoreg.ir_cron_autoreg_process_received")
-        self.env.cr.execute(
-            "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s"
-            " AND call_at <= (now() AT TIME ZONE 'UTC') LIMIT 1", [cron_id])
-        if not self.env.cr.fetchone():
-            # sudo: any door wakes the job, whoever the visitor is
-            self.env["ir.cron"].sudo().browse(cron_id)._trigger()
+        self.env["ir.cron"]._autoreg_wake_job("client_autoreg.ir_cron_autoreg_process_received")
 
     # ------------------------------------------------------------------
     # Review of held messages

@@ -152,13 +152,17 @@ class HelpdeskTicket(models.Model):
     def _autoreg_explain_assignment(self, user, reason):
         """One note in the chatter says who got the request and why; it is
         addressed to the assignee, who gets it as Odoo notifies them (mail
-        or inbox), with the button that opens the request."""
+        or inbox), with the button that opens the request. The mail goes
+        through the mail queue, woken at once: the mails of many requests
+        leave in one batch."""
         self.ensure_one()
-        self.message_post(
+        self.with_context(mail_notify_force_send=False).message_post(
             body=_("Assigned to %(user)s. %(reason)s", user=user.name, reason=reason),
             subtype_xmlid="mail.mt_note",
             partner_ids=user.partner_id.ids,
         )
+        if user.notification_type == "email":
+            self.env["mail.mail"]._autoreg_send_soon()
 
     def _autoreg_notify_new_assignee(self):
         """Run by the automation rule when someone sets the assignee by hand;

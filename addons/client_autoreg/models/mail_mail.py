@@ -169,6 +169,12 @@ class MailMail(models.Model):
         delivered.write({"notification_status": "sent", **cleared})
         (notifications - delivered).write({"notification_status": "ready", **cleared})
 
+    def _autoreg_send_soon(self):
+        """Have the mail queue send what intake queued, in one batch over
+        one connection, instead of a connection per mail after each
+        commit (and instead of Odoo's hourly run of the queue)."""
+        self.env["ir.cron"]._autoreg_wake_job("mail.ir_cron_mail_scheduler_action")
+
     def mark_outgoing(self):
         """The operator's Retry: a new delivery, retried for a whole period
         again should it fail temporarily."""

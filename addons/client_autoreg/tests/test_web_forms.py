@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -89,6 +90,10 @@ class TestWebForms(HttpCase):
             [("model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id),
              ("subject", "=", f"We received your request {ticket.number}")])
         self.assertEqual(confirmation.recipient_ids, ticket.partner_id)
+        # sent now by the mail queue, not at its next hourly run
+        queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        self.assertTrue(self.env["ir.cron.trigger"].sudo().search(
+            [("cron_id", "=", queue.id), ("call_at", "<=", fields.Datetime.now())]))
         self.assertIn("Invite me", answer.text)  # a portal account is offered
 
     def test_confirmation_to_a_typed_address_echoes_nothing_and_is_capped(self):
