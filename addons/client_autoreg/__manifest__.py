@@ -4,7 +4,7 @@
     "name": "Customer Intake",
     "summary": "Register customers and their requests automatically from email, "
     "Telegram and the website",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "client_autoreg contributors",
