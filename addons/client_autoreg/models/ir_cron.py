@@ -21,9 +21,11 @@ class IrCron(models.Model):
         one.
         """
         self.ensure_one()
+        # The clock, not now(): now() is when this transaction began, maybe
+        # before another one's trigger was written for the same second.
         self.env.cr.execute(
             "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s"
-            " AND call_at <= (now() AT TIME ZONE 'UTC') LIMIT 1", [self.id])
+            " AND call_at <= (clock_timestamp() AT TIME ZONE 'UTC') LIMIT 1", [self.id])
         if not self.env.cr.fetchone():
             # sudo: whoever queued the work, the job must run
             self.sudo()._trigger()
