@@ -419,9 +419,11 @@ class AutoregBooking(models.Model):
         template = self.env.ref("client_autoreg.mail_template_booking_reminder")
         for booking in bookings:
             if booking.partner_id.email:
-                template.with_context(lang=booking.partner_id.lang)._autoreg_send(booking.id)
+                template.with_context(lang=booking.partner_id.lang).send_mail(booking.id)
             booking._remind_by_telegram()
             booking.reminder_sent = True
+        if bookings:
+            self.env["mail.mail"]._autoreg_send_soon()  # the reminders, in one batch
         return True
 
     @api.model
